@@ -1,0 +1,217 @@
+"""TextRank on the dev set: newsum against Lead-3, sumy and summa, side by side in one run.
+
+    python benchmarks/textrank_dev.py [--data ../shared/data] [--repeats 5] [--out DIR]
+
+Prints a table and writes `textrank_dev.md` and `textrank_dev.json` to --out.
+Every system gets the same sentences (newsum's segmentation: NLTK's punkt data,
+which sumy needs, cannot be downloaded here), picks 3 of them, and is scored
+with the same ROUGE (newsum's Unicode tokenizer, case-folded, no stemming).
+Published outputs of the Newsroom paper's lede3 and textrank on the same
+articles are scored alongside, for reference.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from models.article import read_article
+from models.compare import rouge
+from models.textrank import summarize_textrank
+from models.types import Article, Rouge
+
+SENTENCES = 3
+KINDS = ("rouge1", "rouge2", "rougeL")
+BOOTSTRAP_SAMPLES = 10_000
+HERE = Path(__file__).resolve().parent
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--data", type=Path, default=HERE.parent.parent / "shared" / "data")
+    parser.add_argument("--repeats", type=int, default=5, help="timing runs per article")
+    parser.add_argument("--out", type=Path, default=HERE / "results")
+    args = parser.parse_args()
+
+    records = [json.loads(line) for line in (args.data / "dev_newsroom.jsonl").open()]
+    articles = [read_article(r["article"]) for r in records]
+    systems = _systems()
+
+    per_article = {
+        name: [rouge(pick(a), r["reference"]) for a, r in zip(articles, records, strict=True)]
+        for name, pick in systems.items()
+    }
+    for name, summaries in _published(args.data, records).items():
+        per_article[f"published {name}"] = [
+            rouge(s, r["reference"]) for s, r in zip(summaries, records, strict=True)
+        ]
+    rows = {
+        name: {kind: 100 * statistics.mean(getattr(s, kind) for s in scores) for kind in KINDS}
+        for name, scores in per_article.items()
+    }
+    # Paired bootstrap over articles: is newsum's difference from each peer more than noise?
+    differences = {
+        peer: {
+            kind: _paired_bootstrap(per_article["newsum textrank"], per_article[peer], kind)
+            for kind in KINDS
+        }
+        for peer in ("sumy textrank", "summa", "lead-3")
+    }
+
+    # Time per article: each article runs `repeats` times per system, systems
+    # interleaved so that drift in machine load hits them alike.
+    timings: dict[str, list[float]] = {name: [] for name in ("newsum textrank", "sumy textrank")}
+    end_to_end: list[float] = []
+    for record, article in zip(records, articles, strict=True):
+        per_article: dict[str, list[float]] = {name: [] for name in timings}
+        for _ in range(args.repeats):
+            for name in timings:
+                started = time.perf_counter()
+                systems[name](article)
+                per_article[name].append(time.perf_counter() - started)
+            started = time.perf_counter()
+            summarize_textrank(read_article(record["article"]), SENTENCES)
+            end_to_end.append(time.perf_counter() - started)
+        for name in timings:
+            timings[name].append(statistics.median(per_article[name]))
+    medians = {name: 1000 * statistics.median(values) for name, values in timings.items()}
+
+    report = {
+        "articles": len(records),
+        "sentences_per_summary": SENTENCES,
+        "scorer": "rouge-score with newsum's Unicode tokenizer: F1, case-folded, no stemming",
+        "rouge": rows,
+        "newsum_minus_peer_95ci": differences,
+        "median_ms_per_article": medians,
+        "newsum_end_to_end_median_ms": 1000 * statistics.median(end_to_end),
+        "speedup_newsum_over_sumy": medians["sumy textrank"] / medians["newsum textrank"],
+        "python": sys.version.split()[0],
+    }
+    args.out.mkdir(parents=True, exist_ok=True)
+    (args.out / "textrank_dev.json").write_text(json.dumps(report, indent=2) + "\n")
+    markdown = _markdown(report)
+    (args.out / "textrank_dev.md").write_text(markdown)
+    print(markdown)
+    return 0
+
+
+def _paired_bootstrap(ours: list[Rouge], peer: list[Rouge], kind: str) -> list[float]:
+    """Mean difference (×100) and its 95 % paired-bootstrap interval."""
+    rng = random.Random(0)
+    differences = [
+        100 * (getattr(a, kind) - getattr(b, kind)) for a, b in zip(ours, peer, strict=True)
+    ]
+    means = sorted(
+        statistics.mean(rng.choices(differences, k=len(differences)))
+        for _ in range(BOOTSTRAP_SAMPLES)
+    )
+    return [
+        statistics.mean(differences),
+        means[int(0.025 * BOOTSTRAP_SAMPLES)],
+        means[int(0.975 * BOOTSTRAP_SAMPLES)],
+    ]
+
+
+def _systems() -> dict[str, Callable[[Article], str]]:
+    from summa import summarizer as summa_summarizer
+    from sumy.models.dom import ObjectDocumentModel, Paragraph, Sentence
+    from sumy.nlp.stemmers import Stemmer
+    from sumy.summarizers.text_rank import TextRankSummarizer
+    from sumy.utils import get_stop_words
+
+    class _Words:
+        """sumy's tokenizer interface without NLTK's punkt (which needs a download)."""
+
+        language = "english"
+
+        @staticmethod
+        def to_words(text: str) -> list[str]:
+            from models.terms import rouge_tokens
+
+            return rouge_tokens(text)
+
+    sumy_textrank = TextRankSummarizer(Stemmer("english"))
+    sumy_textrank.stop_words = get_stop_words("english")
+
+    def sumy(article: Article) -> str:
+        tokenizer = _Words()
+        document = ObjectDocumentModel(
+            [Paragraph([Sentence(s.text, tokenizer) for s in article.sentences])]
+        )
+        return " ".join(str(s) for s in sumy_textrank(document, SENTENCES))
+
+    def summa(article: Article) -> str:
+        ranked = summa_summarizer.summarize(
+            "\n".join(s.text for s in article.sentences), ratio=1.0, split=True, scores=True
+        )
+        best = sorted(range(len(ranked)), key=lambda i: -ranked[i][1])[:SENTENCES]
+        return " ".join(ranked[i][0] for i in sorted(best))
+
+    return {
+        "lead-3": lambda a: " ".join(s.text for s in a.sentences[:SENTENCES]),
+        "newsum textrank": lambda a: summarize_textrank(a, SENTENCES).text,
+        "sumy textrank": sumy,
+        "summa": summa,
+    }
+
+
+def _published(data: Path, records: list[dict[str, str]]) -> dict[str, list[str]]:
+    outputs: dict[tuple[str, str], str] = {}
+    for line in (data / "dev_newsroom_system_outputs.jsonl").open():
+        row = json.loads(line)
+        outputs[(row["system"], row["id"])] = row["summary"]
+    return {
+        system: [outputs[(system, r["id"])] for r in records] for system in ("lede3", "textrank")
+    }
+
+
+def _markdown(report: dict) -> str:  # type: ignore[type-arg]
+    lines = [
+        f"# TextRank on the dev set ({report['articles']} Newsroom articles, "
+        f"{report['sentences_per_summary']} sentences)",
+        "",
+        f"Scorer: {report['scorer']}. ROUGE F1 ×100, mean over articles.",
+        "",
+        "| system | ROUGE-1 | ROUGE-2 | ROUGE-L |",
+        "|---|---|---|---|",
+    ]
+    for name, row in report["rouge"].items():
+        lines.append(
+            f"| {name} | {row['rouge1']:.1f} | {row['rouge2']:.1f} | {row['rougeL']:.1f} |"
+        )
+    lines += [
+        "",
+        "newsum minus peer, mean and 95 % paired-bootstrap interval (×100):",
+        "",
+        "| peer | ROUGE-1 | ROUGE-2 | ROUGE-L |",
+        "|---|---|---|---|",
+    ]
+    for peer, row in report["newsum_minus_peer_95ci"].items():
+        cells = [f"{m:+.1f} [{lo:+.1f}, {hi:+.1f}]" for m, lo, hi in (row[k] for k in KINDS)]
+        lines.append(f"| {peer} | " + " | ".join(cells) + " |")
+    lines += [
+        "",
+        "| timing (median per article, our sentences given) | ms |",
+        "|---|---|",
+    ]
+    for name, value in report["median_ms_per_article"].items():
+        lines.append(f"| {name} | {value:.2f} |")
+    lines += [
+        f"| newsum read_article + textrank (end to end) | "
+        f"{report['newsum_end_to_end_median_ms']:.2f} |",
+        "",
+        f"newsum TextRank is {report['speedup_newsum_over_sumy']:.1f}× faster than sumy's "
+        "(ratio of medians, same run).",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

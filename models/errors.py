@@ -1,0 +1,41 @@
+"""Domain errors. Each carries a stable `code`; `service.errors` maps codes to HTTP statuses.
+
+Messages state the limit and the value that broke it, and never quote the submitted text.
+"""
+
+from __future__ import annotations
+
+
+class NewsumError(Exception):
+    """Base of every error the engines raise on purpose."""
+
+    code = "invalid_request"
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class EmptyInput(NewsumError):
+    code = "empty_input"
+
+
+class InvalidUnicode(NewsumError):
+    code = "invalid_unicode"
+
+
+class InputTooLong(NewsumError):
+    code = "input_too_long"
+
+    def __init__(self, what: str, limit: int, value: int) -> None:
+        super().__init__(f"{what} must be at most {limit}; given: {value}")
+        self.limit = limit
+        self.value = value
+
+
+class InvalidOption(NewsumError):
+    code = "invalid_request"
+
+
+class ModelUnavailable(NewsumError):
+    code = "model_unavailable"

@@ -1,0 +1,83 @@
+"""One article in, both summaries and their comparison with the article's own lead out."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Literal, Protocol
+
+from models.compare import compare, lead_vs_closing
+from models.errors import InvalidOption, ModelUnavailable
+from models.textrank import summarize_textrank
+from models.types import AbstractiveSummary, Article, Comparisons, Report, Summaries
+
+Method = Literal["textrank", "abstractive"]
+METHODS: tuple[Method, ...] = ("textrank", "abstractive")
+
+
+class AbstractiveEngine(Protocol):
+    """What `summarize` needs of a seq2seq engine."""
+
+    def summarize(self, article: Article) -> AbstractiveSummary: ...
+
+
+def summarize(
+    article: Article,
+    *,
+    methods: Sequence[Method] = METHODS,
+    max_sentences: int = 3,
+    abstractive: AbstractiveEngine | None = None,
+) -> Report:
+    """Run the asked-for methods on `article` and compare each with its lead and closing.
+
+    Raises ModelUnavailable when abstractive is the only method asked for and
+    no model can serve it; with TextRank asked for too, the abstractive block
+    says `unavailable` instead.
+    """
+    if not methods or any(m not in METHODS for m in methods):
+        raise InvalidOption(
+            f"methods must be a non-empty subset of {list(METHODS)}; given: {list(methods)}"
+        )
+    textrank = summarize_textrank(article, max_sentences) if "textrank" in methods else None
+    generated = None
+    if "abstractive" in methods:
+        generated = (
+            abstractive.summarize(article)
+            if abstractive
+            else unavailable("no abstractive engine is configured (NEWSUM_MODEL=none)")
+        )
+        if generated.status != "ok" and textrank is None:
+            raise ModelUnavailable(generated.reason or "the abstractive model is unavailable")
+
+    return Report(
+        article=article,
+        summaries=Summaries(textrank=textrank, abstractive=generated),
+        comparison=Comparisons(
+            textrank=compare(
+                article, textrank.text, (s.source_sentences[0] for s in textrank.sentences)
+            )
+            if textrank
+            else None,
+            abstractive=compare(
+                article,
+                generated.text,
+                (a.sentence for s in generated.sentences for a in s.attributions[:1]),
+            )
+            if generated and generated.status == "ok"
+            else None,
+            lead_vs_closing=lead_vs_closing(article),
+        ),
+    )
+
+
+def unavailable(reason: str, model: str | None = None) -> AbstractiveSummary:
+    """The abstractive block for a model that cannot serve, with what the operator can do."""
+    return AbstractiveSummary(
+        status="unavailable",
+        reason=reason,
+        model=model,
+        text="",
+        sentences=(),
+        input_tokens=None,
+        truncated=None,
+        elapsed_ms=None,
+    )

@@ -1,0 +1,182 @@
+"""The result types every engine returns. Frozen: results are shared across threads.
+
+Offsets are Unicode code points into `Article.text` unless a docstring says
+otherwise, so `article.text[s.start:s.end] == s.text` for every span.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+LeadMethod = Literal["standfirst", "first_paragraph", "first_sentences"]
+ClosingMethod = Literal["last_paragraph", "last_sentences"]
+EngineStatus = Literal["ok", "unavailable", "error"]
+
+
+@dataclass(frozen=True, slots=True)
+class Span:
+    start: int
+    end: int
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Sentence:
+    index: int
+    start: int
+    end: int
+    text: str
+    paragraph: int
+
+
+@dataclass(frozen=True, slots=True)
+class Paragraph:
+    index: int
+    start: int
+    end: int
+    sentences: tuple[int, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Boilerplate:
+    start: int
+    end: int
+    text: str
+    kind: str
+
+
+@dataclass(frozen=True, slots=True)
+class Lead:
+    """The article's own lead summary: standfirst, first paragraph or first sentences."""
+
+    method: LeadMethod
+    sentences: tuple[int, ...]
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Closing:
+    """The article's closing summary: its last paragraph or last sentences."""
+
+    method: ClosingMethod
+    sentences: tuple[int, ...]
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Article:
+    text: str
+    language: str
+    title: str | None
+    headline: Span | None
+    sentences: tuple[Sentence, ...]
+    paragraphs: tuple[Paragraph, ...]
+    lead: Lead
+    closing: Closing | None
+    boilerplate: tuple[Boilerplate, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class RankedSentence:
+    sentence: int
+    score: float
+    rank: int
+
+
+@dataclass(frozen=True, slots=True)
+class ExtractedSentence:
+    text: str
+    source_sentences: tuple[int, ...]
+    start: int
+    end: int
+
+
+@dataclass(frozen=True, slots=True)
+class ExtractiveSummary:
+    status: EngineStatus
+    text: str
+    sentences: tuple[ExtractedSentence, ...]
+    ranking: tuple[RankedSentence, ...]
+    elapsed_ms: float
+
+
+@dataclass(frozen=True, slots=True)
+class Rouge:
+    """ROUGE F1 scores in [0, 1]."""
+
+    rouge1: float
+    rouge2: float
+    rougeL: float  # noqa: N815 - the name ROUGE users know, and the API's field name
+
+
+@dataclass(frozen=True, slots=True)
+class Position:
+    """Shares of a summary's source sentences in the lead, the body and the closing."""
+
+    lead: float
+    body: float
+    closing: float
+
+
+@dataclass(frozen=True, slots=True)
+class Comparison:
+    """A summary set against the article's own lead and closing."""
+
+    vs_lead: Rouge
+    vs_closing: Rouge | None
+    position: Position
+
+
+@dataclass(frozen=True, slots=True)
+class Attribution:
+    """An article sentence that supports a summary sentence, with how strongly (0-1)."""
+
+    sentence: int
+    score: float
+
+
+@dataclass(frozen=True, slots=True)
+class GeneratedSentence:
+    """A sentence of a generated summary; offsets are into the summary's text."""
+
+    text: str
+    start: int
+    end: int
+    attributions: tuple[Attribution, ...]
+    support: float
+    unsupported: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class AbstractiveSummary:
+    status: EngineStatus
+    reason: str | None
+    model: str | None
+    text: str
+    sentences: tuple[GeneratedSentence, ...]
+    input_tokens: int | None
+    truncated: bool | None
+    elapsed_ms: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class Summaries:
+    textrank: ExtractiveSummary | None
+    abstractive: AbstractiveSummary | None
+
+
+@dataclass(frozen=True, slots=True)
+class Comparisons:
+    textrank: Comparison | None
+    abstractive: Comparison | None
+    lead_vs_closing: Rouge | None
+
+
+@dataclass(frozen=True, slots=True)
+class Report:
+    """Everything newsum says about one article: the shape of `POST /v1/summarize`."""
+
+    article: Article
+    summaries: Summaries
+    comparison: Comparisons

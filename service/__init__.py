@@ -1,0 +1,1 @@
+"""newsum's HTTP layer and command line. Imports `models`; `models` never imports this."""

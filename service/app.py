@@ -1,0 +1,224 @@
+"""The FastAPI application factory."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import Response
+from pydantic import BaseModel, ValidationError
+
+from models.article import read_article
+from models.errors import InvalidUnicode
+from models.summarize import AbstractiveEngine, summarize
+from service.errors import ApiError, install_error_handlers
+from service.schemas import (
+    ErrorResponse,
+    HealthResponse,
+    SummarizeRequest,
+    SummarizeResponse,
+    summarize_response,
+)
+from service.settings import Settings
+
+_ERRORS: dict[int | str, dict[str, Any]] = {
+    status: {"model": ErrorResponse, "description": description}
+    for status, description in {
+        415: "unsupported_media_type: a content type other than JSON or plain text",
+        422: "invalid_request / empty_input / invalid_unicode / input_too_long",
+        503: "model_unavailable: only abstractive was asked for and no model can serve",
+    }.items()
+}
+_PLAIN_TEXT_PARAMETERS = ("title", "standfirst", "methods", "max_sentences", "model", "language")
+
+
+@dataclass
+class Engines:
+    """The engines an app serves with; None where an engine is off."""
+
+    abstractive: AbstractiveEngine | None = None
+
+
+def create_app(settings: Settings | None = None, engines: Engines | None = None) -> FastAPI:
+    settings = settings or Settings()
+    app = FastAPI(
+        title="newsum",
+        version="0.1.0",
+        summary="News summaries (TextRank and seq2seq) compared with the article's own lead.",
+    )
+    app.state.settings = settings
+    app.state.engines = engines or Engines()
+    install_error_handlers(app)
+
+    @app.get("/healthz", response_model=HealthResponse)
+    async def healthz() -> HealthResponse:
+        """Liveness: answers without touching any model."""
+        return HealthResponse(status="ok")
+
+    @app.post(
+        "/v1/summarize",
+        response_model=SummarizeResponse,
+        responses=_ERRORS,
+        openapi_extra=_summarize_openapi(),
+    )
+    async def summarize_article(request: Request) -> Response:
+        """Summarise an article (JSON, or plain text with options as query parameters)."""
+        body = await _summarize_request(request)
+        report = await run_in_threadpool(_summarize, app, body)
+        return _json(report)
+
+    _publish_request_schema(app)
+    return app
+
+
+def _summarize(app: FastAPI, body: SummarizeRequest) -> SummarizeResponse:
+    settings: Settings = app.state.settings
+    engines: Engines = app.state.engines
+    article = read_article(
+        body.text,
+        title=body.title,
+        standfirst=body.standfirst,
+        language=body.language,
+        limits=settings.limits,
+    )
+    report = summarize(
+        article,
+        methods=body.methods,
+        max_sentences=body.max_sentences,
+        abstractive=engines.abstractive,
+    )
+    return summarize_response(report)
+
+
+async def _summarize_request(request: Request) -> SummarizeRequest:
+    content_type = request.headers.get("content-type", "application/json")
+    media_type, _, parameters = content_type.partition(";")
+    media_type = media_type.strip().lower()
+    raw = await request.body()
+    if media_type == "application/json" or media_type.endswith("+json"):
+        return _validate(SummarizeRequest, _parse_json(raw))
+    if media_type == "text/plain":
+        fields = _query_fields(request.query_params.multi_items())
+        fields["text"] = _decode(raw, _charset(parameters))
+        return _validate(SummarizeRequest, fields)
+    raise ApiError(
+        "unsupported_media_type",
+        f"Content-Type {media_type!r} is not supported; "
+        "send application/json, or text/plain with options as query parameters",
+    )
+
+
+def _parse_json(raw: bytes) -> Any:
+    # The standard library keeps lone surrogates ("\ud800") as they are, so the
+    # domain check can answer invalid_unicode rather than a parse error.
+    try:
+        return json.loads(raw)
+    except UnicodeDecodeError as error:
+        raise InvalidUnicode(f"the body is not valid UTF-8 at byte {error.start}") from None
+    except json.JSONDecodeError as error:
+        raise ApiError(
+            "invalid_request",
+            f"the body is not valid JSON: {error.msg} at line {error.lineno} column {error.colno}",
+        ) from None
+
+
+def _query_fields(items: list[tuple[str, str]]) -> dict[str, Any]:
+    fields: dict[str, Any] = {}
+    for name, value in items:
+        if name not in _PLAIN_TEXT_PARAMETERS:
+            raise ApiError(
+                "invalid_request",
+                f"unknown query parameter {name!r}; known: {', '.join(_PLAIN_TEXT_PARAMETERS)}",
+            )
+        if name == "methods":
+            # Both ?methods=a,b and ?methods=a&methods=b.
+            fields.setdefault("methods", []).extend(m for m in value.split(",") if m)
+        else:
+            fields[name] = value
+    return fields
+
+
+def _charset(parameters: str) -> str:
+    for parameter in parameters.split(";"):
+        name, _, value = parameter.partition("=")
+        if name.strip().lower() == "charset":
+            return value.strip().strip('"').lower() or "utf-8"
+    return "utf-8"
+
+
+def _decode(raw: bytes, charset: str) -> str:
+    try:
+        return raw.decode(charset)
+    except LookupError:
+        raise ApiError("invalid_request", f"unknown charset {charset!r}; send UTF-8") from None
+    except UnicodeDecodeError as error:
+        raise InvalidUnicode(f"the body is not valid {charset} at byte {error.start}") from None
+
+
+def _validate(model: type[SummarizeRequest], data: Any) -> SummarizeRequest:
+    try:
+        return model.model_validate(data)
+    except ValidationError as error:
+        raise RequestValidationError(error.errors()) from None
+
+
+def _json(model: BaseModel) -> Response:
+    # Serialised by pydantic directly: one pass, and byte-identical to `newsum summarize --json`.
+    return Response(content=model.model_dump_json(), media_type="application/json")
+
+
+def _summarize_openapi() -> dict[str, Any]:
+    reference = {"$ref": "#/components/schemas/SummarizeRequest"}
+    fields = SummarizeRequest.model_json_schema()["properties"]
+    return {
+        # Query parameters apply to text/plain bodies only; a JSON body carries its options.
+        "parameters": [
+            {
+                "name": name,
+                "in": "query",
+                "required": False,
+                "description": f"text/plain bodies only. {fields[name].get('description', '')}",
+                "schema": _query_schema(fields[name]),
+            }
+            for name in _PLAIN_TEXT_PARAMETERS
+        ],
+        "requestBody": {
+            "required": True,
+            "content": {
+                "application/json": {"schema": reference},
+                "text/plain": {
+                    "schema": {"type": "string", "description": "The article body."},
+                    "example": "Syria's interim Foreign Minister visited Iraq on Friday.",
+                },
+            },
+        },
+    }
+
+
+def _query_schema(field: dict[str, Any]) -> dict[str, Any]:
+    # A query parameter is never JSON null: keep the non-null branch of Optional fields.
+    options = [o for o in field.get("anyOf", [field]) if o.get("type") != "null"]
+    return {k: v for k, v in options[0].items() if k not in ("title", "description")}
+
+
+def _publish_request_schema(app: FastAPI) -> None:
+    # The summarize body is parsed by hand (it takes JSON and plain text), so
+    # FastAPI does not see SummarizeRequest; add it to the document's components.
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema:
+            return app.openapi_schema
+        document = FastAPI.openapi(app)
+        schema = SummarizeRequest.model_json_schema(ref_template="#/components/schemas/{model}")
+        components: dict[str, Any] = document.setdefault("components", {}).setdefault("schemas", {})
+        definitions: Mapping[str, Any] = schema.pop("$defs", {})
+        components.update(definitions)
+        components["SummarizeRequest"] = schema
+        app.openapi_schema = document
+        return document
+
+    app.openapi = openapi  # type: ignore[method-assign]

@@ -1,0 +1,167 @@
+"""The `newsum` command: serve the API, or summarise a file on the command line."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from rich.console import Console
+from rich.table import Table
+
+from models.article import read_article
+from models.errors import NewsumError
+from models.summarize import METHODS, Method, summarize
+from models.textrank import MAX_SUMMARY_SENTENCES
+from models.types import Comparison, Report, Rouge
+from service.schemas import summarize_response
+from service.settings import Settings
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.run(args))
+    except NewsumError as error:
+        print(f"newsum: {error.code}: {error.message}", file=sys.stderr)
+        return 2
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="newsum", description=__doc__)
+    commands = parser.add_subparsers(required=True, metavar="COMMAND")
+
+    serve = commands.add_parser("serve", help="start the HTTP service")
+    serve.add_argument("--host", help="address to listen on (default: NEWSUM_HOST or 127.0.0.1)")
+    serve.add_argument("--port", type=int, help="port (default: NEWSUM_PORT or 8000)")
+    serve.set_defaults(run=_serve)
+
+    text = commands.add_parser("summarize", help="summarise an article file ('-' for stdin)")
+    text.add_argument("file", help="article text file, or - to read standard input")
+    text.add_argument("--json", action="store_true", help="print the POST /v1/summarize body")
+    text.add_argument("--title")
+    text.add_argument("--standfirst", help="the article's standfirst; it becomes the lead")
+    text.add_argument("--language", help="ISO 639 code; detected when absent")
+    text.add_argument(
+        "--methods",
+        default=",".join(METHODS),
+        help="comma-separated: textrank, abstractive (default: both)",
+    )
+    text.add_argument(
+        "--max-sentences",
+        type=int,
+        default=3,
+        choices=range(1, MAX_SUMMARY_SENTENCES + 1),
+        metavar=f"1..{MAX_SUMMARY_SENTENCES}",
+        help="length of the extractive summary (default: 3)",
+    )
+    text.set_defaults(run=_summarize)
+    return parser
+
+
+def _serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from service.app import create_app
+
+    settings = Settings()
+    uvicorn.run(
+        create_app(settings),
+        host=args.host or settings.host,
+        port=args.port or settings.port,
+        log_level=settings.log_level,
+    )
+    return 0
+
+
+def _summarize(args: argparse.Namespace) -> int:
+    settings = Settings()
+    if args.file == "-":
+        text = sys.stdin.read()
+    else:
+        with open(args.file, encoding="utf-8") as handle:
+            text = handle.read()
+    methods: list[Method] = []
+    for name in args.methods.split(","):
+        if name not in METHODS:
+            known = ", ".join(METHODS)
+            print(f"newsum: unknown method {name!r}; choose from {known}", file=sys.stderr)
+            return 2
+        methods.append(name)
+    article = read_article(
+        text,
+        title=args.title,
+        standfirst=args.standfirst,
+        language=args.language,
+        limits=settings.limits,
+    )
+    report = summarize(article, methods=methods, max_sentences=args.max_sentences)
+    if args.json:
+        print(summarize_response(report).model_dump_json())
+    else:
+        _print_report(report, Console())
+    return 0
+
+
+def _print_report(report: Report, console: Console) -> None:
+    article = report.article
+    closing = article.closing.method if article.closing else "none"
+    console.print(
+        f"[bold]Article[/]: {len(article.sentences)} sentences in {len(article.paragraphs)} "
+        f"paragraphs, language {article.language}; lead: {article.lead.method}, "
+        f"closing: {closing}; {len(article.boilerplate)} boilerplate spans"
+    )
+    for leftover in article.boilerplate:
+        console.print(f"  [dim]boilerplate ({leftover.kind}): {leftover.text}[/]")
+
+    textrank = report.summaries.textrank
+    if textrank:
+        scores = {r.sentence: r for r in textrank.ranking}
+        table = Table(title=f"TextRank summary ({textrank.elapsed_ms:.1f} ms)")
+        table.add_column("sentence", justify="right")
+        table.add_column("rank", justify="right")
+        table.add_column("score", justify="right")
+        table.add_column("text")
+        for extracted in textrank.sentences:
+            ranked = scores[extracted.source_sentences[0]]
+            table.add_row(
+                str(ranked.sentence), str(ranked.rank), f"{ranked.score:.4f}", extracted.text
+            )
+        console.print(table)
+
+    abstractive = report.summaries.abstractive
+    if abstractive:
+        if abstractive.status == "ok":
+            console.print(f"[bold]Abstractive summary[/] ({abstractive.model}): {abstractive.text}")
+        else:
+            console.print(f"[bold]Abstractive[/]: {abstractive.status}: {abstractive.reason}")
+
+    table = Table(title="Compared with the article's own lead and closing (ROUGE F1)")
+    for column in ("summary", "vs lead R1/R2/RL", "vs closing R1/R2/RL", "lead/body/closing"):
+        table.add_column(column)
+    comparisons: list[tuple[str, Comparison | None]] = [
+        ("textrank", report.comparison.textrank),
+        ("abstractive", report.comparison.abstractive),
+    ]
+    for name, comparison in comparisons:
+        if comparison is not None:
+            p = comparison.position
+            table.add_row(
+                name,
+                _rouge(comparison.vs_lead),
+                _rouge(comparison.vs_closing),
+                f"{p.lead:.2f} / {p.body:.2f} / {p.closing:.2f}",
+            )
+    table.add_row("lead vs closing", _rouge(report.comparison.lead_vs_closing), "", "")
+    console.print(table)
+
+
+def _rouge(scores: Rouge | None) -> str:
+    if scores is None:
+        return "-"
+    return f"{scores.rouge1:.3f} / {scores.rouge2:.3f} / {scores.rougeL:.3f}"
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,90 @@
+"""The one map from errors to HTTP statuses and the one error body shape.
+
+Every error body is {"error": {"code", "message"}}; messages state the limit and
+the value given, and never echo submitted text (FastAPI's default 422 does; it
+is replaced here).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException
+
+from models.errors import NewsumError
+
+log = logging.getLogger("newsum.errors")
+
+STATUS_BY_CODE = {
+    "invalid_request": 422,
+    "empty_input": 422,
+    "invalid_unicode": 422,
+    "input_too_long": 422,
+    "unsupported_media_type": 415,
+    "model_unavailable": 503,
+}
+_CODE_BY_HTTP_STATUS = {
+    404: "not_found",
+    405: "method_not_allowed",
+    413: "payload_too_large",
+    415: "unsupported_media_type",
+}
+
+
+class ApiError(Exception):
+    """An error raised by the HTTP layer itself (media type, body decoding)."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+def error_response(status: int, code: str, message: str) -> JSONResponse:
+    return JSONResponse(status_code=status, content={"error": {"code": code, "message": message}})
+
+
+def describe_validation_errors(errors: Sequence[Any]) -> str:
+    """Pydantic errors as one sentence per field, with numbers but never submitted text."""
+    parts = []
+    for error in errors:
+        location = ".".join(str(part) for part in error.get("loc", ()) if part != "body")
+        message = str(error.get("msg", "invalid value"))
+        given = error.get("input")
+        # Numbers and booleans are options the client chose; strings may be article text.
+        if isinstance(given, bool | int | float):
+            message += f" (given: {given})"
+        elif isinstance(given, str):
+            message += f" (given: a string of {len(given)} characters)"
+        parts.append(f"{location or 'body'}: {message}")
+    return "; ".join(parts) or "the request does not match the schema"
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(NewsumError)
+    async def domain_error(_: Request, error: NewsumError) -> JSONResponse:
+        return error_response(STATUS_BY_CODE.get(error.code, 422), error.code, error.message)
+
+    @app.exception_handler(ApiError)
+    async def api_error(_: Request, error: ApiError) -> JSONResponse:
+        return error_response(STATUS_BY_CODE.get(error.code, 422), error.code, error.message)
+
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(_: Request, error: RequestValidationError) -> JSONResponse:
+        return error_response(422, "invalid_request", describe_validation_errors(error.errors()))
+
+    @app.exception_handler(HTTPException)
+    async def http_error(_: Request, error: HTTPException) -> JSONResponse:
+        code = _CODE_BY_HTTP_STATUS.get(error.status_code, "http_error")
+        return error_response(error.status_code, code, str(error.detail))
+
+    @app.exception_handler(Exception)
+    async def unexpected_error(request: Request, error: Exception) -> JSONResponse:
+        # A defect, not an input problem: log it with the path only (no request body).
+        log.exception("unhandled error on %s %s", request.method, request.url.path)
+        return error_response(500, "internal_error", "an unexpected error occurred; it is logged")

@@ -1,0 +1,218 @@
+"""The HTTP contract (../shared/API.md) as pydantic models: what OpenAPI publishes.
+
+Response models mirror the frozen dataclasses of `models.types` field for field,
+so a `Report` converts with `from_attributes` and nothing is renamed on the way.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, PlainSerializer
+
+from models.summarize import METHODS, Method
+from models.textrank import MAX_SUMMARY_SENTENCES
+from models.types import Report
+
+# Scores are rounded for the wire: six places is finer than any decision made on them.
+Score = Annotated[float, PlainSerializer(lambda value: round(value, 6), return_type=float)]
+Millis = Annotated[float, PlainSerializer(lambda value: round(value, 2), return_type=float)]
+
+_TITLE_MAX_CHARS = 1_000
+
+
+class SummarizeRequest(BaseModel):
+    """An article to summarise. Text length is bounded by the server's `max_article_chars`."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "text": "Syria's interim Foreign Minister visited Iraq on Friday.\n"
+                    "He met his Iraqi counterpart in Baghdad.\n"
+                    "Both pledged to cooperate against the Islamic State group.",
+                    "methods": ["textrank"],
+                    "max_sentences": 2,
+                }
+            ]
+        },
+    )
+
+    text: str = Field(description="The article body; paragraphs separated by line breaks.")
+    title: str | None = Field(None, max_length=_TITLE_MAX_CHARS, description="The headline.")
+    standfirst: str | None = Field(
+        None, description="The CMS's standfirst / dek; when given it is the article's lead."
+    )
+    methods: list[Method] = Field(
+        default_factory=lambda: list(METHODS),
+        min_length=1,
+        max_length=len(METHODS),
+        description="Which summaries to produce.",
+    )
+    max_sentences: int = Field(
+        3, ge=1, le=MAX_SUMMARY_SENTENCES, description="Length of the extractive summary."
+    )
+    model: str | None = Field(
+        None, max_length=200, description="Abstractive model id, one of GET /v1/models."
+    )
+    language: str | None = Field(
+        None,
+        pattern=r"^[a-z]{2,3}$",
+        description="ISO 639 code of the article's language; detected when absent.",
+    )
+
+
+class _FromDomain(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+
+class TextSpan(_FromDomain):
+    start: int
+    end: int
+    text: str
+
+
+class SentenceOut(_FromDomain):
+    index: int
+    start: int
+    end: int
+    text: str
+    paragraph: int
+
+
+class ParagraphOut(_FromDomain):
+    index: int
+    start: int
+    end: int
+    sentences: list[int]
+
+
+class LeadOut(_FromDomain):
+    method: Literal["standfirst", "first_paragraph", "first_sentences"]
+    sentences: list[int]
+    text: str
+
+
+class ClosingOut(_FromDomain):
+    method: Literal["last_paragraph", "last_sentences"]
+    sentences: list[int]
+    text: str
+
+
+class BoilerplateOut(_FromDomain):
+    start: int
+    end: int
+    text: str
+    kind: str = Field(description="byline, dateline, timestamp, source, credit, social, ...")
+
+
+class ArticleOut(_FromDomain):
+    text: str
+    language: str
+    title: str | None
+    headline: TextSpan | None = Field(description="A first line taken as the headline.")
+    sentences: list[SentenceOut]
+    paragraphs: list[ParagraphOut]
+    lead: LeadOut
+    closing: ClosingOut | None
+    boilerplate: list[BoilerplateOut]
+
+
+class RankedSentenceOut(_FromDomain):
+    sentence: int
+    score: Score
+    rank: int
+
+
+class ExtractedSentenceOut(_FromDomain):
+    text: str
+    source_sentences: list[int]
+    start: int
+    end: int
+
+
+class TextRankOut(_FromDomain):
+    status: Literal["ok"]
+    text: str
+    sentences: list[ExtractedSentenceOut]
+    ranking: list[RankedSentenceOut] = Field(description="Every article sentence, best first.")
+    elapsed_ms: Millis
+
+
+class AttributionOut(_FromDomain):
+    sentence: int
+    score: Score
+
+
+class GeneratedSentenceOut(_FromDomain):
+    text: str
+    start: int = Field(description="Offset into the summary's text.")
+    end: int
+    attributions: list[AttributionOut]
+    support: Score
+    unsupported: list[str]
+
+
+class AbstractiveOut(_FromDomain):
+    status: Literal["ok", "unavailable", "error"]
+    reason: str | None = Field(description="When not ok: why, and what the operator can do.")
+    model: str | None
+    text: str
+    sentences: list[GeneratedSentenceOut]
+    input_tokens: int | None
+    truncated: bool | None
+    elapsed_ms: Millis | None
+
+
+class RougeOut(_FromDomain):
+    rouge1: Score
+    rouge2: Score
+    rougeL: Score  # noqa: N815 - the contract's field name
+
+
+class PositionOut(_FromDomain):
+    lead: Score
+    body: Score
+    closing: Score
+
+
+class ComparisonOut(_FromDomain):
+    vs_lead: RougeOut
+    vs_closing: RougeOut | None
+    position: PositionOut
+
+
+class SummariesOut(_FromDomain):
+    textrank: TextRankOut | None
+    abstractive: AbstractiveOut | None
+
+
+class ComparisonsOut(_FromDomain):
+    textrank: ComparisonOut | None
+    abstractive: ComparisonOut | None
+    lead_vs_closing: RougeOut | None
+
+
+class SummarizeResponse(_FromDomain):
+    article: ArticleOut
+    summaries: SummariesOut
+    comparison: ComparisonsOut
+
+
+class ErrorDetail(BaseModel):
+    code: str
+    message: str
+
+
+class ErrorResponse(BaseModel):
+    error: ErrorDetail
+
+
+class HealthResponse(BaseModel):
+    status: Literal["ok"]
+
+
+def summarize_response(report: Report) -> SummarizeResponse:
+    """The response body for a report; the CLI's --json prints the same."""
+    return SummarizeResponse.model_validate(report)

@@ -1,0 +1,30 @@
+"""Every setting of the service, in one place, read from NEWSUM_* environment variables."""
+
+from __future__ import annotations
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from models.article import Limits
+
+
+class Settings(BaseSettings):
+    """Built per app (never at import time), so tests can build apps with other settings."""
+
+    model_config = SettingsConfigDict(env_prefix="NEWSUM_", env_file=None, extra="ignore")
+
+    host: str = Field("127.0.0.1", description="Address `newsum serve` listens on.")
+    port: int = Field(8000, ge=1, le=65535, description="Port `newsum serve` listens on.")
+    max_article_chars: int = Field(
+        100_000, ge=1, description="Longest article text (and standfirst) accepted, in characters."
+    )
+    max_article_sentences: int = Field(
+        2_000,
+        ge=1,
+        description="Most sentences in an article; bounds TextRank's O(n²) similarity graph.",
+    )
+    log_level: str = Field("info", description="Log level of the service: debug, info, warning.")
+
+    @property
+    def limits(self) -> Limits:
+        return Limits(max_chars=self.max_article_chars, max_sentences=self.max_article_sentences)
