@@ -39,3 +39,11 @@ class InvalidOption(NewsumError):
 
 class ModelUnavailable(NewsumError):
     code = "model_unavailable"
+
+
+class Cancelled(NewsumError):
+    code = "cancelled"
+
+
+class DeadlineExceeded(NewsumError):
+    code = "deadline_exceeded"

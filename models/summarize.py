@@ -3,21 +3,39 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Literal, Protocol
+from typing import TYPE_CHECKING, Literal, Protocol
 
 from models.compare import compare, lead_vs_closing
 from models.errors import InvalidOption, ModelUnavailable
 from models.textrank import summarize_textrank
 from models.types import AbstractiveSummary, Article, Comparisons, Report, Summaries
 
+if TYPE_CHECKING:  # the engine's modules import torch lazily; keep this module light
+    from models.abstractive.cancel import Cancellation
+    from models.abstractive.checkpoint import GenerationOverrides
+
 Method = Literal["textrank", "abstractive"]
 METHODS: tuple[Method, ...] = ("textrank", "abstractive")
 
 
 class AbstractiveEngine(Protocol):
-    """What `summarize` needs of a seq2seq engine."""
+    """What `summarize` needs of a seq2seq engine (models.abstractive.engine has two)."""
 
-    def summarize(self, article: Article) -> AbstractiveSummary: ...
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def status(self) -> str: ...
+
+    @property
+    def reason(self) -> str | None: ...
+
+    def summarize(
+        self,
+        article: Article,
+        options: GenerationOverrides | None = None,
+        cancel: Cancellation | None = None,
+    ) -> AbstractiveSummary: ...
 
 
 def summarize(
@@ -26,6 +44,8 @@ def summarize(
     methods: Sequence[Method] = METHODS,
     max_sentences: int = 3,
     abstractive: AbstractiveEngine | None = None,
+    generation: GenerationOverrides | None = None,
+    cancel: Cancellation | None = None,
 ) -> Report:
     """Run the asked-for methods on `article` and compare each with its lead and closing.
 
@@ -41,9 +61,9 @@ def summarize(
     generated = None
     if "abstractive" in methods:
         generated = (
-            abstractive.summarize(article)
+            abstractive.summarize(article, generation, cancel)
             if abstractive
-            else unavailable("no abstractive engine is configured (NEWSUM_MODEL=none)")
+            else unavailable("no abstractive engine is loaded")
         )
         if generated.status != "ok" and textrank is None:
             raise ModelUnavailable(generated.reason or "the abstractive model is unavailable")
@@ -79,5 +99,6 @@ def unavailable(reason: str, model: str | None = None) -> AbstractiveSummary:
         sentences=(),
         input_tokens=None,
         truncated=None,
+        input_sentences=(),
         elapsed_ms=None,
     )

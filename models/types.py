@@ -144,7 +144,7 @@ class GeneratedSentence:
     start: int
     end: int
     attributions: tuple[Attribution, ...]
-    support: float
+    support: float | None  # None until attributed
     unsupported: tuple[str, ...]
 
 
@@ -157,6 +157,7 @@ class AbstractiveSummary:
     sentences: tuple[GeneratedSentence, ...]
     input_tokens: int | None
     truncated: bool | None
+    input_sentences: tuple[int, ...]  # the article sentences the model saw
     elapsed_ms: float | None
 
 

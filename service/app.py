@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
-from dataclasses import dataclass
+import logging
+import time
+from collections.abc import AsyncIterator, Mapping
+from contextlib import asynccontextmanager
+from dataclasses import asdict, dataclass
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -13,13 +16,16 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
 from pydantic import BaseModel, ValidationError
 
+from models.abstractive.cancel import Cancellation
 from models.article import read_article
-from models.errors import InvalidUnicode
+from models.errors import InvalidOption, InvalidUnicode
 from models.summarize import AbstractiveEngine, summarize
 from service.errors import ApiError, install_error_handlers
 from service.schemas import (
     ErrorResponse,
     HealthResponse,
+    ModelInfo,
+    ModelsResponse,
     SummarizeRequest,
     SummarizeResponse,
     summarize_response,
@@ -32,8 +38,10 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
         415: "unsupported_media_type: a content type other than JSON or plain text",
         422: "invalid_request / empty_input / invalid_unicode / input_too_long",
         503: "model_unavailable: only abstractive was asked for and no model can serve",
+        504: "deadline_exceeded: generation ran past NEWSUM_GENERATION_TIMEOUT_S",
     }.items()
 }
+log = logging.getLogger("newsum")
 _PLAIN_TEXT_PARAMETERS = ("title", "standfirst", "methods", "max_sentences", "model", "language")
 
 
@@ -45,11 +53,21 @@ class Engines:
 
 
 def create_app(settings: Settings | None = None, engines: Engines | None = None) -> FastAPI:
+    """The service. Without `engines`, the model named by the settings loads at startup."""
     settings = settings or Settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if engines is None:
+            # Models load here, never at import time, and off the event loop.
+            app.state.engines = await run_in_threadpool(_load_engines, settings)
+        yield
+
     app = FastAPI(
         title="newsum",
         version="0.1.0",
         summary="News summaries (TextRank and seq2seq) compared with the article's own lead.",
+        lifespan=lifespan,
     )
     app.state.settings = settings
     app.state.engines = engines or Engines()
@@ -59,6 +77,11 @@ def create_app(settings: Settings | None = None, engines: Engines | None = None)
     async def healthz() -> HealthResponse:
         """Liveness: answers without touching any model."""
         return HealthResponse(status="ok")
+
+    @app.get("/v1/models", response_model=ModelsResponse)
+    async def list_models() -> ModelsResponse:
+        """The engines and models this server runs, each with its status."""
+        return _models(app.state.engines)
 
     @app.post(
         "/v1/summarize",
@@ -76,9 +99,48 @@ def create_app(settings: Settings | None = None, engines: Engines | None = None)
     return app
 
 
+def _load_engines(settings: Settings) -> Engines:
+    from models.abstractive.engine import open_engine
+
+    started = time.perf_counter()
+    engine = open_engine(
+        settings.model, threads=settings.torch_threads, cache_dir=settings.model_cache_dir
+    )
+    if engine.status == "ok":
+        log.info(
+            "abstractive model %s loaded in %.1f s", engine.name, time.perf_counter() - started
+        )
+    else:
+        log.warning("abstractive engine unavailable: %s", engine.reason)
+    return Engines(abstractive=engine)
+
+
+def _models(engines: Engines) -> ModelsResponse:
+    models = [ModelInfo(id="textrank", method="textrank", status="ok", reason=None)]
+    engine = engines.abstractive
+    if engine is not None:
+        checkpoint = getattr(engine, "checkpoint", None)
+        models.append(
+            ModelInfo(
+                id=engine.name,
+                method="abstractive",
+                status="ok" if engine.status == "ok" else "unavailable",
+                reason=engine.reason,
+                generation_defaults=asdict(checkpoint.defaults) if checkpoint else None,
+                max_input_tokens=checkpoint.max_input_tokens if checkpoint else None,
+            )
+        )
+    return ModelsResponse(models=models)
+
+
 def _summarize(app: FastAPI, body: SummarizeRequest) -> SummarizeResponse:
     settings: Settings = app.state.settings
     engines: Engines = app.state.engines
+    served = engines.abstractive.name if engines.abstractive else None
+    if body.model is not None and body.model != served:
+        raise InvalidOption(
+            f"model {body.model!r} is not served here; GET /v1/models lists: {served!r}"
+        )
     article = read_article(
         body.text,
         title=body.title,
@@ -91,6 +153,8 @@ def _summarize(app: FastAPI, body: SummarizeRequest) -> SummarizeResponse:
         methods=body.methods,
         max_sentences=body.max_sentences,
         abstractive=engines.abstractive,
+        generation=body.generation.overrides() if body.generation else None,
+        cancel=Cancellation(timeout_s=settings.generation_timeout_s),
     )
     return summarize_response(report)
 

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import logging
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from rich.console import Console
 from rich.table import Table
@@ -25,7 +27,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(args.run(args))
     except NewsumError as error:
         print(f"newsum: {error.code}: {error.message}", file=sys.stderr)
-        return 2
+        return 1 if error.code == "model_unavailable" else 2
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -48,6 +50,7 @@ def _parser() -> argparse.ArgumentParser:
         default=",".join(METHODS),
         help="comma-separated: textrank, abstractive (default: both)",
     )
+    text.add_argument("--model", help="abstractive model (default: NEWSUM_MODEL)")
     text.add_argument(
         "--max-sentences",
         type=int,
@@ -57,6 +60,13 @@ def _parser() -> argparse.ArgumentParser:
         help="length of the extractive summary (default: 3)",
     )
     text.set_defaults(run=_summarize)
+
+    fetch = commands.add_parser(
+        "fetch-model", help="download a model ahead of time and check that it loads"
+    )
+    fetch.add_argument("model", nargs="?", help="hub id (default: NEWSUM_MODEL)")
+    fetch.add_argument("--to", type=Path, help="folder to put it in (default: the HF cache)")
+    fetch.set_defaults(run=_fetch_model)
     return parser
 
 
@@ -66,6 +76,9 @@ def _serve(args: argparse.Namespace) -> int:
     from service.app import create_app
 
     settings = Settings()
+    logging.basicConfig(
+        level=settings.log_level.upper(), format="%(levelname)s:     %(name)s: %(message)s"
+    )
     uvicorn.run(
         create_app(settings),
         host=args.host or settings.host,
@@ -96,11 +109,47 @@ def _summarize(args: argparse.Namespace) -> int:
         language=args.language,
         limits=settings.limits,
     )
-    report = summarize(article, methods=methods, max_sentences=args.max_sentences)
+    engine = None
+    if "abstractive" in methods:
+        from models.abstractive.engine import open_engine
+
+        engine = open_engine(
+            args.model or settings.model,
+            threads=settings.torch_threads,
+            cache_dir=settings.model_cache_dir,
+        )
+    report = summarize(
+        article, methods=methods, max_sentences=args.max_sentences, abstractive=engine
+    )
     if args.json:
         print(summarize_response(report).model_dump_json())
     else:
         _print_report(report, Console())
+    return 0
+
+
+def _fetch_model(args: argparse.Namespace) -> int:
+    from models.abstractive.checkpoint import load_checkpoint
+    from models.abstractive.engine import Seq2SeqEngine
+    from models.abstractive.fetch import fetch_checkpoint
+
+    settings = Settings()
+    name = args.model or settings.model
+    folder = fetch_checkpoint(name, to=args.to, cache_dir=settings.model_cache_dir)
+    print(f"fetched {name} into {folder}; checking that it loads and generates ...")
+    # Load through the production loader, from exactly where serving will look.
+    checkpoint = load_checkpoint(
+        str(folder) if args.to else name, cache_dir=settings.model_cache_dir
+    )
+    probe = read_article("The minister visited Baghdad on Friday. Talks on security went well.")
+    summary = Seq2SeqEngine(checkpoint).summarize(probe)
+    parameters = sum(p.numel() for p in checkpoint.model.parameters())
+    print(
+        f"ok: {parameters / 1e6:.0f} M parameters, input limit {checkpoint.max_input_tokens} "
+        f"tokens, defaults {checkpoint.defaults}; probe summary: {summary.text!r}"
+    )
+    if args.to:
+        print(f"serve it with: NEWSUM_MODEL={folder} newsum serve")
     return 0
 
 

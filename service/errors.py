@@ -27,6 +27,8 @@ STATUS_BY_CODE = {
     "input_too_long": 422,
     "unsupported_media_type": 415,
     "model_unavailable": 503,
+    "cancelled": 503,
+    "deadline_exceeded": 504,
 }
 _CODE_BY_HTTP_STATUS = {
     404: "not_found",

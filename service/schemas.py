@@ -10,6 +10,13 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PlainSerializer
 
+from models.abstractive.checkpoint import (
+    MAX_BEAMS,
+    MAX_LENGTH_PENALTY,
+    MAX_NO_REPEAT_NGRAM,
+    MAX_OUTPUT_TOKENS,
+    GenerationOverrides,
+)
 from models.summarize import METHODS, Method
 from models.textrank import MAX_SUMMARY_SENTENCES
 from models.types import Report
@@ -19,6 +26,29 @@ Score = Annotated[float, PlainSerializer(lambda value: round(value, 6), return_t
 Millis = Annotated[float, PlainSerializer(lambda value: round(value, 2), return_type=float)]
 
 _TITLE_MAX_CHARS = 1_000
+
+
+class GenerationOptions(BaseModel):
+    """Per-request changes to the model's own generation defaults (GET /v1/models lists them)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    num_beams: int | None = Field(None, ge=1, le=MAX_BEAMS, description="Beam width.")
+    min_length: int | None = Field(
+        None, ge=0, le=MAX_OUTPUT_TOKENS, description="Fewest summary tokens."
+    )
+    max_length: int | None = Field(
+        None, ge=1, le=MAX_OUTPUT_TOKENS, description="Most summary tokens."
+    )
+    length_penalty: float | None = Field(
+        None, ge=0, le=MAX_LENGTH_PENALTY, description="Beam score length exponent."
+    )
+    no_repeat_ngram_size: int | None = Field(
+        None, ge=0, le=MAX_NO_REPEAT_NGRAM, description="Never repeat an n-gram of this size."
+    )
+
+    def overrides(self) -> GenerationOverrides:
+        return GenerationOverrides(**self.model_dump())
 
 
 class SummarizeRequest(BaseModel):
@@ -60,6 +90,9 @@ class SummarizeRequest(BaseModel):
         None,
         pattern=r"^[a-z]{2,3}$",
         description="ISO 639 code of the article's language; detected when absent.",
+    )
+    generation: GenerationOptions | None = Field(
+        None, description="Abstractive generation settings; the model's own when absent."
     )
 
 
@@ -150,7 +183,7 @@ class GeneratedSentenceOut(_FromDomain):
     start: int = Field(description="Offset into the summary's text.")
     end: int
     attributions: list[AttributionOut]
-    support: Score
+    support: Score | None
     unsupported: list[str]
 
 
@@ -160,8 +193,9 @@ class AbstractiveOut(_FromDomain):
     model: str | None
     text: str
     sentences: list[GeneratedSentenceOut]
-    input_tokens: int | None
-    truncated: bool | None
+    input_tokens: int | None = Field(description="Tokens the model read.")
+    truncated: bool | None = Field(description="True when the article did not fit the model.")
+    input_sentences: list[int] = Field(description="The article sentences the model read.")
     elapsed_ms: Millis | None
 
 
@@ -211,6 +245,19 @@ class ErrorResponse(BaseModel):
 
 class HealthResponse(BaseModel):
     status: Literal["ok"]
+
+
+class ModelInfo(BaseModel):
+    id: str = Field(description="The value to pass as `model`.")
+    method: Literal["textrank", "abstractive"]
+    status: Literal["ok", "unavailable"]
+    reason: str | None = Field(description="When unavailable: why, and what the operator can do.")
+    generation_defaults: dict[str, float | int | bool] | None = None
+    max_input_tokens: int | None = None
+
+
+class ModelsResponse(BaseModel):
+    models: list[ModelInfo]
 
 
 def summarize_response(report: Report) -> SummarizeResponse:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from models.abstractive.checkpoint import DEFAULT_MODEL
 from models.article import Limits
 
 
@@ -24,6 +25,20 @@ class Settings(BaseSettings):
         description="Most sentences in an article; bounds TextRank's O(n²) similarity graph.",
     )
     log_level: str = Field("info", description="Log level of the service: debug, info, warning.")
+    model: str = Field(
+        DEFAULT_MODEL,
+        description="Abstractive model: a hub id (from the local cache; see `newsum fetch-model`), "
+        "a folder path, or `none` to turn the engine off.",
+    )
+    model_cache_dir: str | None = Field(
+        None, description="Hugging Face cache to load hub ids from; default: HF_HOME's."
+    )
+    torch_threads: int | None = Field(
+        None, ge=1, description="Threads for model inference; default: torch's (the core count)."
+    )
+    generation_timeout_s: float = Field(
+        120.0, gt=0, description="Longest one generation may run; past it the answer is 504."
+    )
 
     @property
     def limits(self) -> Limits:

@@ -24,3 +24,33 @@ def sample_text() -> str:
 def newsroom_rows() -> list[dict[str, str]]:
     with (DATA / "newsroom_sample.jsonl").open(encoding="utf-8") as handle:
         return [json.loads(line) for line in handle]
+
+
+def _corpus() -> list[str]:
+    lines = (DATA / "sample_article.txt").read_text(encoding="utf-8").splitlines()
+    with (DATA / "newsroom_sample.jsonl").open(encoding="utf-8") as handle:
+        lines += [json.loads(line)["article"] for line in handle]
+    return lines * 3
+
+
+@pytest.fixture(scope="session")
+def tiny_bart(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from tests.tiny_models import build_tiny_bart
+
+    return build_tiny_bart(tmp_path_factory.mktemp("tiny-bart"), _corpus())
+
+
+@pytest.fixture(scope="session")
+def tiny_t5(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from tests.tiny_models import build_tiny_t5
+
+    return build_tiny_t5(tmp_path_factory.mktemp("tiny-t5"), _corpus())
+
+
+@pytest.fixture(scope="session")
+def bart_engine(tiny_bart: Path) -> object:
+    from models.abstractive.engine import Seq2SeqEngine, open_engine
+
+    engine = open_engine(str(tiny_bart))
+    assert isinstance(engine, Seq2SeqEngine), getattr(engine, "reason", None)
+    return engine

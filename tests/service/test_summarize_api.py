@@ -190,15 +190,21 @@ def test_openapi_documents_both_body_types_and_limits(client: TestClient) -> Non
 
 
 def test_cli_json_is_the_http_body(
-    client: TestClient, sample_text: str, tmp_path: Any, capsys: Any
+    sample_text: str, bart_engine: Any, tmp_path: Any, capsys: Any
 ) -> None:
+    """`newsum summarize --json` prints the POST /v1/summarize body (timings aside)."""
+    from service.app import Engines
     from service.cli import main
 
     path = tmp_path / "article.txt"
     path.write_text(sample_text, encoding="utf-8")
-    assert main(["summarize", str(path), "--json"]) == 0
+    model = str(bart_engine.checkpoint.path)
+    assert main(["summarize", str(path), "--json", "--model", model]) == 0
     printed = json.loads(capsys.readouterr().out)
-    served = post_json(client, {"text": sample_text}).json()
+    app_client = TestClient(create_app(Settings(), Engines(abstractive=bart_engine)))
+    served = post_json(app_client, {"text": sample_text}).json()
     for body in (printed, served):
-        body["summaries"]["textrank"].pop("elapsed_ms")
+        for summary in body["summaries"].values():
+            summary.pop("elapsed_ms")
+    assert printed["summaries"]["abstractive"]["status"] == "ok"
     assert printed == served

@@ -1,0 +1,55 @@
+"""Stopping a generation from outside: a flag and a deadline, checked at every decoding step."""
+
+from __future__ import annotations
+
+import threading
+import time
+from typing import Any
+
+from models.errors import Cancelled, DeadlineExceeded
+
+
+class Cancellation:
+    """Set by whoever owns the request (deadline, client gone); read by the decoding loop."""
+
+    def __init__(self, timeout_s: float | None = None) -> None:
+        self._event = threading.Event()
+        self._timeout_s = timeout_s
+        self._deadline = None if timeout_s is None else time.monotonic() + timeout_s
+
+    def cancel(self) -> None:
+        self._event.set()
+
+    @property
+    def cancelled(self) -> bool:
+        return self._event.is_set()
+
+    @property
+    def expired(self) -> bool:
+        return self._deadline is not None and time.monotonic() >= self._deadline
+
+    def should_stop(self) -> bool:
+        return self.cancelled or self.expired
+
+    def raise_if_stopped(self) -> None:
+        if self.cancelled:
+            raise Cancelled("the request was cancelled (client gone or server shutting down)")
+        if self.expired:
+            raise DeadlineExceeded(
+                f"generation must finish within {self._timeout_s:g} s; stopped at the deadline"
+            )
+
+
+def stopping_criteria(cancellation: Cancellation) -> Any:
+    """A transformers StoppingCriteria that ends generate() once `cancellation` says stop."""
+    import torch
+    from transformers import StoppingCriteria
+
+    class _StopWhenCancelled(StoppingCriteria):
+        def __call__(self, input_ids: torch.Tensor, scores: torch.Tensor, **_: Any) -> torch.Tensor:
+            stop = cancellation.should_stop()
+            return torch.full(
+                (input_ids.shape[0],), stop, dtype=torch.bool, device=input_ids.device
+            )
+
+    return _StopWhenCancelled()

@@ -1,0 +1,192 @@
+"""Loading a pretrained seq2seq summariser (BART, DistilBART, PEGASUS, T5) for inference.
+
+A model is a local folder or a Hugging Face hub id. Loading never touches the
+network: a hub id is looked up in the local cache only, so an offline or
+air-gapped host fails at once with a reason that names the command that
+fetches the model (`newsum fetch-model`), instead of hanging on the hub.
+Generation defaults are the checkpoint's own: its generation config, overlaid
+with `task_specific_params["summarization"]` as the v4 summarization pipeline
+did (transformers v5 removed that pipeline).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from models.errors import InvalidOption, ModelUnavailable
+
+DEFAULT_MODEL = "sshleifer/distilbart-cnn-12-6"
+MODEL_OFF = "none"
+
+# Bounds on per-request generation overrides: beyond them a request costs
+# minutes of CPU (beams multiply decoder work; output length is linear).
+MAX_BEAMS = 8
+MAX_OUTPUT_TOKENS = 512
+MAX_NO_REPEAT_NGRAM = 10
+MAX_LENGTH_PENALTY = 5.0
+# When a checkpoint sets no output length, the BART-CNN defaults (Lewis et al. 2020).
+_FALLBACK_MAX_LENGTH = 142
+_FALLBACK_MIN_LENGTH = 56
+# Positional limits beyond this are "no limit" markers (tokenizers use 1e30).
+_SANE_INPUT_LIMIT = 1_000_000
+_T5_INPUT_TOKENS = 512  # T5's relative positions have no hard limit; 512 is its training length
+
+
+@dataclass(frozen=True, slots=True)
+class GenerationSettings:
+    """Beam-search settings for one generate() call; lengths count output tokens."""
+
+    num_beams: int
+    min_length: int
+    max_length: int
+    length_penalty: float
+    no_repeat_ngram_size: int
+    early_stopping: bool
+
+
+@dataclass(frozen=True, slots=True)
+class GenerationOverrides:
+    """Per-request changes to a checkpoint's defaults; None keeps the default."""
+
+    num_beams: int | None = None
+    min_length: int | None = None
+    max_length: int | None = None
+    length_penalty: float | None = None
+    no_repeat_ngram_size: int | None = None
+
+    def apply(self, defaults: GenerationSettings) -> GenerationSettings:
+        merged = GenerationSettings(
+            num_beams=_pick(self.num_beams, defaults.num_beams),
+            min_length=_pick(self.min_length, defaults.min_length),
+            max_length=_pick(self.max_length, defaults.max_length),
+            length_penalty=_pick(self.length_penalty, defaults.length_penalty),
+            no_repeat_ngram_size=_pick(self.no_repeat_ngram_size, defaults.no_repeat_ngram_size),
+            early_stopping=defaults.early_stopping,
+        )
+        _check_bounds(merged)
+        return merged
+
+
+@dataclass(frozen=True)
+class Checkpoint:
+    """A loaded model and tokenizer with what generation needs to know about them."""
+
+    name: str
+    path: Path
+    tokenizer: Any
+    model: Any
+    defaults: GenerationSettings
+    prefix: str  # T5's "summarize: "; empty for BART and PEGASUS
+    max_input_tokens: int
+
+
+def load_checkpoint(name: str, *, cache_dir: str | None = None) -> Checkpoint:
+    """Load `name` (folder or cached hub id) for CPU inference, or raise ModelUnavailable."""
+    # Imported here: torch and transformers take seconds to import, and the
+    # TextRank-only paths (tests, CLI) should not pay for them.
+    import torch
+    from transformers import AutoModelForSeq2SeqLM, AutoTokenizer
+    from transformers.utils import logging as hf_logging
+
+    hf_logging.disable_progress_bar()  # type: ignore[no-untyped-call]
+    path = resolve(name, cache_dir=cache_dir)
+    try:
+        tokenizer = AutoTokenizer.from_pretrained(path, local_files_only=True)
+        model = AutoModelForSeq2SeqLM.from_pretrained(
+            path, local_files_only=True, dtype=torch.float32
+        )
+    except Exception as error:  # any broken file or unsupported architecture
+        summary = str(error).strip().splitlines()[0] if str(error).strip() else ""
+        raise ModelUnavailable(
+            f"model {name!r} could not be loaded from {path} ({type(error).__name__}: "
+            f"{summary[:300]}); re-fetch it with: newsum fetch-model {name}"
+        ) from error
+    model.eval()
+    task = (getattr(model.config, "task_specific_params", None) or {}).get("summarization", {})
+    return Checkpoint(
+        name=name,
+        path=path,
+        tokenizer=tokenizer,
+        model=model,
+        defaults=_defaults(model.generation_config, task),
+        prefix=str(task.get("prefix", "")),
+        max_input_tokens=_max_input_tokens(model.config, tokenizer),
+    )
+
+
+def resolve(name: str, *, cache_dir: str | None = None) -> Path:
+    """The folder holding `name`'s files, from disk or the local hub cache; never the network."""
+    from huggingface_hub import snapshot_download
+    from huggingface_hub.errors import HFValidationError, LocalEntryNotFoundError
+
+    candidate = Path(name).expanduser()
+    if _looks_like_path(name) or candidate.is_dir():
+        if not candidate.is_dir():
+            raise ModelUnavailable(
+                f"model folder {candidate} does not exist; put a checkpoint there with: "
+                f"newsum fetch-model <hub id> --to {candidate}"
+            )
+        return candidate
+    try:
+        return Path(snapshot_download(name, cache_dir=cache_dir, local_files_only=True))
+    except (LocalEntryNotFoundError, FileNotFoundError):
+        raise ModelUnavailable(
+            f"model {name!r} is not in the local Hugging Face cache and newsum does not "
+            f"download while serving; fetch it first with: newsum fetch-model {name}"
+        ) from None
+    except HFValidationError:
+        raise ModelUnavailable(
+            f"model {name!r} is neither an existing folder nor a valid hub id (owner/name)"
+        ) from None
+
+
+def _looks_like_path(name: str) -> bool:
+    return name.startswith(("/", "./", "../", "~")) or "\\" in name
+
+
+def _defaults(generation_config: Any, task: dict[str, Any]) -> GenerationSettings:
+    # Values the checkpoint set itself; the library's own defaults (max_length 20) are not advice.
+    explicit = generation_config.to_diff_dict()
+
+    def setting(key: str, fallback: Any) -> Any:
+        return task.get(key, explicit.get(key, fallback))
+
+    return GenerationSettings(
+        num_beams=int(setting("num_beams", 1)),
+        min_length=int(setting("min_length", _FALLBACK_MIN_LENGTH)),
+        max_length=int(setting("max_length", _FALLBACK_MAX_LENGTH)),
+        length_penalty=float(setting("length_penalty", 1.0)),
+        no_repeat_ngram_size=int(setting("no_repeat_ngram_size", 0)),
+        early_stopping=bool(setting("early_stopping", False)),
+    )
+
+
+def _max_input_tokens(config: Any, tokenizer: Any) -> int:
+    limits = [
+        int(value)
+        for value in (
+            getattr(config, "max_position_embeddings", None),
+            getattr(tokenizer, "model_max_length", None),
+        )
+        if value is not None and 0 < int(value) < _SANE_INPUT_LIMIT
+    ]
+    return min(limits) if limits else _T5_INPUT_TOKENS
+
+
+def _pick(override: Any, default: Any) -> Any:
+    return default if override is None else override
+
+
+def _check_bounds(settings: GenerationSettings) -> None:
+    checks = (
+        ("num_beams", settings.num_beams, 1, MAX_BEAMS),
+        ("max_length", settings.max_length, 1, MAX_OUTPUT_TOKENS),
+        ("min_length", settings.min_length, 0, settings.max_length),
+        ("no_repeat_ngram_size", settings.no_repeat_ngram_size, 0, MAX_NO_REPEAT_NGRAM),
+        ("length_penalty", settings.length_penalty, 0.0, MAX_LENGTH_PENALTY),
+    )
+    for field, value, low, high in checks:
+        if not low <= value <= high:
+            raise InvalidOption(f"{field} must be between {low} and {high}; given: {value}")
