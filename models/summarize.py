@@ -3,12 +3,25 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import TYPE_CHECKING, Literal, Protocol
 
+from models.attribution import ArticleEvidence
 from models.compare import compare, lead_vs_closing
+from models.embeddings import SentenceEncoder
 from models.errors import InvalidOption, ModelUnavailable
 from models.textrank import summarize_textrank
-from models.types import AbstractiveSummary, Article, Comparisons, Report, Summaries
+from models.types import (
+    AbstractiveSummary,
+    Article,
+    AttributionReport,
+    Comparison,
+    Comparisons,
+    ExtractedSentence,
+    GeneratedSentence,
+    Report,
+    Summaries,
+)
 
 if TYPE_CHECKING:  # the engine's modules import torch lazily; keep this module light
     from models.abstractive.cancel import Cancellation
@@ -44,6 +57,7 @@ def summarize(
     methods: Sequence[Method] = METHODS,
     max_sentences: int = 3,
     abstractive: AbstractiveEngine | None = None,
+    encoder: SentenceEncoder | None = None,
     generation: GenerationOverrides | None = None,
     cancel: Cancellation | None = None,
 ) -> Report:
@@ -67,26 +81,40 @@ def summarize(
         )
         if generated.status != "ok" and textrank is None:
             raise ModelUnavailable(generated.reason or "the abstractive model is unavailable")
+        if generated.status == "ok":
+            # Tie each generated sentence to the article sentences behind it.
+            spans = [(s.start, s.end) for s in generated.sentences]
+            sentences = ArticleEvidence(article, encoder).attribute_sentences(generated.text, spans)
+            generated = replace(generated, sentences=sentences)
 
     return Report(
         article=article,
         summaries=Summaries(textrank=textrank, abstractive=generated),
         comparison=Comparisons(
-            textrank=compare(
-                article, textrank.text, (s.source_sentences[0] for s in textrank.sentences)
-            )
-            if textrank
-            else None,
-            abstractive=compare(
-                article,
-                generated.text,
-                (a.sentence for s in generated.sentences for a in s.attributions[:1]),
-            )
+            textrank=_compare(article, textrank.text, textrank.sentences) if textrank else None,
+            abstractive=_compare(article, generated.text, generated.sentences)
             if generated and generated.status == "ok"
             else None,
             lead_vs_closing=lead_vs_closing(article),
         ),
     )
+
+
+def attribute_summary(
+    article: Article, summary: str, *, encoder: SentenceEncoder | None = None
+) -> AttributionReport:
+    """Any summary attributed sentence by sentence, and compared with the lead and closing."""
+    sentences = ArticleEvidence(article, encoder).attribute(summary)
+    return AttributionReport(
+        article=article, sentences=sentences, comparison=_compare(article, summary, sentences)
+    )
+
+
+def _compare(
+    article: Article, text: str, sentences: Sequence[ExtractedSentence | GeneratedSentence]
+) -> Comparison:
+    # The position shares count every article sentence the summary rests on.
+    return compare(article, text, (a.sentence for s in sentences for a in s.attributions))
 
 
 def unavailable(reason: str, model: str | None = None) -> AbstractiveSummary:

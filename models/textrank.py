@@ -17,7 +17,7 @@ from scipy import sparse
 
 from models.errors import InvalidOption
 from models.terms import content_terms, rouge_tokens
-from models.types import Article, ExtractedSentence, ExtractiveSummary, RankedSentence
+from models.types import Article, Attribution, ExtractedSentence, ExtractiveSummary, RankedSentence
 
 _DAMPING = 0.85  # Mihalcea & Tarau 2004, after Brin & Page 1998
 _TOLERANCE = 1e-6  # the paper stops at 1e-4; scores are reported to 6 places
@@ -40,7 +40,7 @@ def summarize_textrank(article: Article, max_sentences: int = 3) -> ExtractiveSu
     ranking = rank_sentences(article)
     chosen = _pick(article, ranking, max_sentences)
     extracted = tuple(
-        ExtractedSentence(s.text, (s.index,), s.start, s.end)
+        ExtractedSentence(s.text, (s.index,), s.start, s.end, exact_attribution(s.index), 1.0, ())
         for s in (article.sentences[i] for i in chosen)
     )
     return ExtractiveSummary(
@@ -107,6 +107,11 @@ def _pagerank(weights: np.ndarray) -> np.ndarray:
         if converged:
             break
     return scores
+
+
+def exact_attribution(sentence: int) -> tuple[Attribution, ...]:
+    """An extractive summary sentence is its own source, with certainty."""
+    return (Attribution(sentence=sentence, score=1.0),)
 
 
 def _pick(article: Article, ranking: tuple[RankedSentence, ...], limit: int) -> list[int]:

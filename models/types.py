@@ -85,11 +85,24 @@ class RankedSentence:
 
 
 @dataclass(frozen=True, slots=True)
+class Attribution:
+    """An article sentence that supports a summary sentence, with how strongly (0-1)."""
+
+    sentence: int
+    score: float
+
+
+@dataclass(frozen=True, slots=True)
 class ExtractedSentence:
+    """A sentence of an extractive summary: an article sentence, so its own exact source."""
+
     text: str
     source_sentences: tuple[int, ...]
     start: int
     end: int
+    attributions: tuple[Attribution, ...]
+    support: float
+    unsupported: tuple[str, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,14 +142,6 @@ class Comparison:
 
 
 @dataclass(frozen=True, slots=True)
-class Attribution:
-    """An article sentence that supports a summary sentence, with how strongly (0-1)."""
-
-    sentence: int
-    score: float
-
-
-@dataclass(frozen=True, slots=True)
 class GeneratedSentence:
     """A sentence of a generated summary; offsets are into the summary's text."""
 
@@ -172,6 +177,18 @@ class Comparisons:
     textrank: Comparison | None
     abstractive: Comparison | None
     lead_vs_closing: Rouge | None
+
+
+@dataclass(frozen=True, slots=True)
+class AttributionReport:
+    """Any summary (an editor's, another system's) attributed to an article.
+
+    The shape of `POST /v1/attribute`.
+    """
+
+    article: Article
+    sentences: tuple[GeneratedSentence, ...]
+    comparison: Comparison
 
 
 @dataclass(frozen=True, slots=True)

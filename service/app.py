@@ -8,7 +8,7 @@ import time
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import asdict, dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from fastapi import FastAPI, Request
 from fastapi.concurrency import run_in_threadpool
@@ -17,17 +17,21 @@ from fastapi.responses import Response
 from pydantic import BaseModel, ValidationError
 
 from models.abstractive.cancel import Cancellation
-from models.article import read_article
+from models.article import check_text, read_article
+from models.embeddings import SentenceEncoder
 from models.errors import InvalidOption, InvalidUnicode
-from models.summarize import AbstractiveEngine, summarize
+from models.summarize import AbstractiveEngine, attribute_summary, summarize
 from service.errors import ApiError, install_error_handlers
 from service.schemas import (
+    AttributeRequest,
+    AttributeResponse,
     ErrorResponse,
     HealthResponse,
     ModelInfo,
     ModelsResponse,
     SummarizeRequest,
     SummarizeResponse,
+    attribute_response,
     summarize_response,
 )
 from service.settings import Settings
@@ -45,11 +49,15 @@ log = logging.getLogger("newsum")
 _PLAIN_TEXT_PARAMETERS = ("title", "standfirst", "methods", "max_sentences", "model", "language")
 
 
+RequestModel = TypeVar("RequestModel", bound=BaseModel)
+
+
 @dataclass
 class Engines:
     """The engines an app serves with; None where an engine is off."""
 
     abstractive: AbstractiveEngine | None = None
+    encoder: SentenceEncoder | None = None  # sentence embeddings for attribution
 
 
 def create_app(settings: Settings | None = None, engines: Engines | None = None) -> FastAPI:
@@ -95,12 +103,30 @@ def create_app(settings: Settings | None = None, engines: Engines | None = None)
         report = await run_in_threadpool(_summarize, app, body)
         return _json(report)
 
-    _publish_request_schema(app)
+    @app.post(
+        "/v1/attribute",
+        response_model=AttributeResponse,
+        responses={k: v for k, v in _ERRORS.items() if k in (415, 422)},
+        openapi_extra=_json_body("AttributeRequest"),
+    )
+    async def attribute(request: Request) -> Response:
+        """Attribute any summary to the article sentences that support it."""
+        if _media_type(request) != "application/json":
+            raise ApiError(
+                "unsupported_media_type",
+                f"Content-Type {_media_type(request)!r} is not supported; send application/json",
+            )
+        body = _validate(AttributeRequest, _parse_json(await request.body()))
+        report = await run_in_threadpool(_attribute, app, body)
+        return _json(report)
+
+    _publish_request_schemas(app, (SummarizeRequest, AttributeRequest))
     return app
 
 
 def _load_engines(settings: Settings) -> Engines:
     from models.abstractive.engine import open_engine
+    from models.embeddings import load_encoder
 
     started = time.perf_counter()
     engine = open_engine(
@@ -112,7 +138,7 @@ def _load_engines(settings: Settings) -> Engines:
         )
     else:
         log.warning("abstractive engine unavailable: %s", engine.reason)
-    return Engines(abstractive=engine)
+    return Engines(abstractive=engine, encoder=load_encoder(settings.embedding_model))
 
 
 def _models(engines: Engines) -> ModelsResponse:
@@ -153,18 +179,38 @@ def _summarize(app: FastAPI, body: SummarizeRequest) -> SummarizeResponse:
         methods=body.methods,
         max_sentences=body.max_sentences,
         abstractive=engines.abstractive,
+        encoder=engines.encoder,
         generation=body.generation.overrides() if body.generation else None,
         cancel=Cancellation(timeout_s=settings.generation_timeout_s),
     )
     return summarize_response(report)
 
 
-async def _summarize_request(request: Request) -> SummarizeRequest:
-    content_type = request.headers.get("content-type", "application/json")
-    media_type, _, parameters = content_type.partition(";")
+def _attribute(app: FastAPI, body: AttributeRequest) -> AttributeResponse:
+    settings: Settings = app.state.settings
+    article = read_article(
+        body.text,
+        title=body.title,
+        standfirst=body.standfirst,
+        language=body.language,
+        limits=settings.limits,
+    )
+    check_text(body.summary, "summary", settings.max_summary_chars)
+    report = attribute_summary(article, body.summary, encoder=app.state.engines.encoder)
+    return attribute_response(report)
+
+
+def _media_type(request: Request) -> str:
+    media_type = request.headers.get("content-type", "application/json").partition(";")[0]
     media_type = media_type.strip().lower()
+    return "application/json" if media_type.endswith("+json") else media_type
+
+
+async def _summarize_request(request: Request) -> SummarizeRequest:
+    media_type = _media_type(request)
+    parameters = request.headers.get("content-type", "").partition(";")[2]
     raw = await request.body()
-    if media_type == "application/json" or media_type.endswith("+json"):
+    if media_type == "application/json":
         return _validate(SummarizeRequest, _parse_json(raw))
     if media_type == "text/plain":
         fields = _query_fields(request.query_params.multi_items())
@@ -224,7 +270,7 @@ def _decode(raw: bytes, charset: str) -> str:
         raise InvalidUnicode(f"the body is not valid {charset} at byte {error.start}") from None
 
 
-def _validate(model: type[SummarizeRequest], data: Any) -> SummarizeRequest:
+def _validate(model: type[RequestModel], data: Any) -> RequestModel:
     try:
         return model.model_validate(data)
     except ValidationError as error:
@@ -234,6 +280,13 @@ def _validate(model: type[SummarizeRequest], data: Any) -> SummarizeRequest:
 def _json(model: BaseModel) -> Response:
     # Serialised by pydantic directly: one pass, and byte-identical to `newsum summarize --json`.
     return Response(content=model.model_dump_json(), media_type="application/json")
+
+
+def _json_body(schema: str) -> dict[str, Any]:
+    reference = {"$ref": f"#/components/schemas/{schema}"}
+    return {
+        "requestBody": {"required": True, "content": {"application/json": {"schema": reference}}}
+    }
 
 
 def _summarize_openapi() -> dict[str, Any]:
@@ -270,18 +323,20 @@ def _query_schema(field: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in options[0].items() if k not in ("title", "description")}
 
 
-def _publish_request_schema(app: FastAPI) -> None:
-    # The summarize body is parsed by hand (it takes JSON and plain text), so
-    # FastAPI does not see SummarizeRequest; add it to the document's components.
+def _publish_request_schemas(app: FastAPI, models: tuple[type[BaseModel], ...]) -> None:
+    # Request bodies are parsed by hand (summarize takes JSON and plain text, and
+    # both keep lone surrogates for an invalid_unicode answer), so FastAPI does
+    # not see the request models; add them to the document's components.
     def openapi() -> dict[str, Any]:
         if app.openapi_schema:
             return app.openapi_schema
         document = FastAPI.openapi(app)
-        schema = SummarizeRequest.model_json_schema(ref_template="#/components/schemas/{model}")
         components: dict[str, Any] = document.setdefault("components", {}).setdefault("schemas", {})
-        definitions: Mapping[str, Any] = schema.pop("$defs", {})
-        components.update(definitions)
-        components["SummarizeRequest"] = schema
+        for model in models:
+            schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
+            definitions: Mapping[str, Any] = schema.pop("$defs", {})
+            components.update(definitions)
+            components[model.__name__] = schema
         app.openapi_schema = document
         return document
 

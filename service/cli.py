@@ -11,12 +11,13 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
-from models.article import read_article
+from models.article import check_text, read_article
+from models.embeddings import load_encoder
 from models.errors import NewsumError
-from models.summarize import METHODS, Method, summarize
+from models.summarize import METHODS, Method, attribute_summary, summarize
 from models.textrank import MAX_SUMMARY_SENTENCES
 from models.types import Comparison, Report, Rouge
-from service.schemas import summarize_response
+from service.schemas import attribute_response, summarize_response
 from service.settings import Settings
 
 
@@ -61,6 +62,16 @@ def _parser() -> argparse.ArgumentParser:
     )
     text.set_defaults(run=_summarize)
 
+    attribute = commands.add_parser(
+        "attribute", help="attribute a summary's sentences to an article ('-' for stdin)"
+    )
+    attribute.add_argument("article", help="article text file, or -")
+    attribute.add_argument("summary", help="summary text file, or -")
+    attribute.add_argument("--json", action="store_true", help="print the POST /v1/attribute body")
+    attribute.add_argument("--standfirst", help="the article's standfirst; it becomes the lead")
+    attribute.add_argument("--language", help="ISO 639 code; detected when absent")
+    attribute.set_defaults(run=_attribute)
+
     fetch = commands.add_parser(
         "fetch-model", help="download a model ahead of time and check that it loads"
     )
@@ -88,13 +99,16 @@ def _serve(args: argparse.Namespace) -> int:
     return 0
 
 
+def _read(path: str) -> str:
+    if path == "-":
+        return sys.stdin.read()
+    with open(path, encoding="utf-8") as handle:
+        return handle.read()
+
+
 def _summarize(args: argparse.Namespace) -> int:
     settings = Settings()
-    if args.file == "-":
-        text = sys.stdin.read()
-    else:
-        with open(args.file, encoding="utf-8") as handle:
-            text = handle.read()
+    text = _read(args.file)
     methods: list[Method] = []
     for name in args.methods.split(","):
         if name not in METHODS:
@@ -109,7 +123,7 @@ def _summarize(args: argparse.Namespace) -> int:
         language=args.language,
         limits=settings.limits,
     )
-    engine = None
+    engine = encoder = None
     if "abstractive" in methods:
         from models.abstractive.engine import open_engine
 
@@ -118,13 +132,57 @@ def _summarize(args: argparse.Namespace) -> int:
             threads=settings.torch_threads,
             cache_dir=settings.model_cache_dir,
         )
+        encoder = load_encoder(settings.embedding_model) if engine.status == "ok" else None
     report = summarize(
-        article, methods=methods, max_sentences=args.max_sentences, abstractive=engine
+        article,
+        methods=methods,
+        max_sentences=args.max_sentences,
+        abstractive=engine,
+        encoder=encoder,
     )
     if args.json:
         print(summarize_response(report).model_dump_json())
     else:
         _print_report(report, Console())
+    return 0
+
+
+def _attribute(args: argparse.Namespace) -> int:
+    settings = Settings()
+    if args.article == "-" and args.summary == "-":
+        print("newsum: only one of ARTICLE and SUMMARY can be read from stdin", file=sys.stderr)
+        return 2
+    article = read_article(
+        _read(args.article),
+        standfirst=args.standfirst,
+        language=args.language,
+        limits=settings.limits,
+    )
+    summary = _read(args.summary)
+    check_text(summary, "summary", settings.max_summary_chars)
+    report = attribute_summary(article, summary, encoder=load_encoder(settings.embedding_model))
+    if args.json:
+        print(attribute_response(report).model_dump_json())
+        return 0
+    console = Console()
+    table = Table(title="Summary sentences and the article sentences behind them")
+    for column in ("summary sentence", "support", "sources (sentence: score)", "not in article"):
+        table.add_column(column)
+    for sentence in report.sentences:
+        sources = ", ".join(f"{a.sentence}: {a.score:.2f}" for a in sentence.attributions)
+        table.add_row(
+            sentence.text,
+            f"{sentence.support or 0:.2f}",
+            sources or "none",
+            ", ".join(sentence.unsupported),
+        )
+    console.print(table)
+    p = report.comparison.position
+    console.print(
+        f"vs lead (R1/R2/RL): {_rouge(report.comparison.vs_lead)}; "
+        f"vs closing: {_rouge(report.comparison.vs_closing)}; "
+        f"sources in lead/body/closing: {p.lead:.2f} / {p.body:.2f} / {p.closing:.2f}"
+    )
     return 0
 
 

@@ -19,7 +19,7 @@ from models.abstractive.checkpoint import (
 )
 from models.summarize import METHODS, Method
 from models.textrank import MAX_SUMMARY_SENTENCES
-from models.types import Report
+from models.types import AttributionReport, Report
 
 # Scores are rounded for the wire: six places is finer than any decision made on them.
 Score = Annotated[float, PlainSerializer(lambda value: round(value, 6), return_type=float)]
@@ -158,11 +158,19 @@ class RankedSentenceOut(_FromDomain):
     rank: int
 
 
+class AttributionOut(_FromDomain):
+    sentence: int = Field(description="Index into article.sentences.")
+    score: Score
+
+
 class ExtractedSentenceOut(_FromDomain):
     text: str
     source_sentences: list[int]
     start: int
     end: int
+    attributions: list[AttributionOut] = Field(description="Its own sentence, score 1.")
+    support: Score
+    unsupported: list[str]
 
 
 class TextRankOut(_FromDomain):
@@ -173,18 +181,15 @@ class TextRankOut(_FromDomain):
     elapsed_ms: Millis
 
 
-class AttributionOut(_FromDomain):
-    sentence: int
-    score: Score
-
-
 class GeneratedSentenceOut(_FromDomain):
     text: str
     start: int = Field(description="Offset into the summary's text.")
     end: int
-    attributions: list[AttributionOut]
-    support: Score | None
-    unsupported: list[str]
+    attributions: list[AttributionOut] = Field(
+        description="Supporting article sentences, best first."
+    )
+    support: Score | None = Field(description="How well the article backs the sentence, 0-1.")
+    unsupported: list[str] = Field(description="Numbers and names the article does not contain.")
 
 
 class AbstractiveOut(_FromDomain):
@@ -234,6 +239,35 @@ class SummarizeResponse(_FromDomain):
     comparison: ComparisonsOut
 
 
+class AttributeRequest(BaseModel):
+    """A summary (an editor's, another system's) to attribute to an article."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "text": "Syria's interim Foreign Minister visited Iraq on Friday.\n"
+                    "He met his Iraqi counterpart in Baghdad.",
+                    "summary": "Syria's foreign minister met his Iraqi counterpart in Baghdad.",
+                }
+            ]
+        },
+    )
+
+    text: str = Field(description="The article body; bounded by `max_article_chars`.")
+    summary: str = Field(description="The summary to attribute; bounded by `max_summary_chars`.")
+    title: str | None = Field(None, max_length=_TITLE_MAX_CHARS)
+    standfirst: str | None = None
+    language: str | None = Field(None, pattern=r"^[a-z]{2,3}$")
+
+
+class AttributeResponse(_FromDomain):
+    article: ArticleOut
+    sentences: list[GeneratedSentenceOut] = Field(description="Offsets are into the summary.")
+    comparison: ComparisonOut
+
+
 class ErrorDetail(BaseModel):
     code: str
     message: str
@@ -263,3 +297,7 @@ class ModelsResponse(BaseModel):
 def summarize_response(report: Report) -> SummarizeResponse:
     """The response body for a report; the CLI's --json prints the same."""
     return SummarizeResponse.model_validate(report)
+
+
+def attribute_response(report: AttributionReport) -> AttributeResponse:
+    return AttributeResponse.model_validate(report)

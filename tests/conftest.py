@@ -54,3 +54,19 @@ def bart_engine(tiny_bart: Path) -> object:
     engine = open_engine(str(tiny_bart))
     assert isinstance(engine, Seq2SeqEngine), getattr(engine, "reason", None)
     return engine
+
+
+@pytest.fixture(scope="session")
+def system_outputs() -> dict[tuple[str, str], str]:
+    with (DATA / "newsroom_outputs_sample.jsonl").open(encoding="utf-8") as handle:
+        rows = [json.loads(line) for line in handle]
+    return {(row["id"], row["system"]): row["summary"] for row in rows}
+
+
+@pytest.fixture(scope="session")
+def encoder() -> object:
+    from models.embeddings import load_encoder
+
+    loaded = load_encoder()
+    assert loaded is not None, "the bundled all-MiniLM-L6-v2 should load offline"
+    return loaded
