@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING, Literal, Protocol
@@ -71,7 +72,10 @@ def summarize(
         raise InvalidOption(
             f"methods must be a non-empty subset of {list(METHODS)}; given: {list(methods)}"
         )
+    timings: dict[str, float] = {}
     textrank = summarize_textrank(article, max_sentences) if "textrank" in methods else None
+    if textrank:
+        timings["textrank"] = textrank.elapsed_ms
     generated = None
     if "abstractive" in methods:
         generated = (
@@ -82,10 +86,13 @@ def summarize(
         if generated.status != "ok" and textrank is None:
             raise ModelUnavailable(generated.reason or "the abstractive model is unavailable")
         if generated.status == "ok":
+            timings["generation"] = generated.elapsed_ms or 0.0
             # Tie each generated sentence to the article sentences behind it.
+            started = time.perf_counter()
             spans = [(s.start, s.end) for s in generated.sentences]
             sentences = ArticleEvidence(article, encoder).attribute_sentences(generated.text, spans)
             generated = replace(generated, sentences=sentences)
+            timings["attribution"] = (time.perf_counter() - started) * 1000
 
     return Report(
         article=article,
@@ -97,6 +104,7 @@ def summarize(
             else None,
             lead_vs_closing=lead_vs_closing(article),
         ),
+        timings_ms=timings,
     )
 
 

@@ -198,3 +198,4 @@ class Report:
     article: Article
     summaries: Summaries
     comparison: Comparisons
+    timings_ms: dict[str, float]  # per stage run: textrank, generation, attribution

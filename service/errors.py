@@ -25,30 +25,48 @@ STATUS_BY_CODE = {
     "empty_input": 422,
     "invalid_unicode": 422,
     "input_too_long": 422,
+    "unauthorized": 401,
+    "not_found": 404,
+    "method_not_allowed": 405,
+    "payload_too_large": 413,
     "unsupported_media_type": 415,
+    "rate_limited": 429,
     "model_unavailable": 503,
+    "overloaded": 503,
+    "not_ready": 503,
     "cancelled": 503,
     "deadline_exceeded": 504,
+    "internal_error": 500,
 }
-_CODE_BY_HTTP_STATUS = {
-    404: "not_found",
-    405: "method_not_allowed",
-    413: "payload_too_large",
-    415: "unsupported_media_type",
+_CODE_BY_HTTP_STATUS = {status: code for code, status in STATUS_BY_CODE.items()} | {
+    422: "invalid_request",
+    503: "overloaded",
 }
 
 
 class ApiError(Exception):
-    """An error raised by the HTTP layer itself (media type, body decoding)."""
+    """An error of the HTTP layer itself: media type, auth, capacity, body size."""
 
-    def __init__(self, code: str, message: str) -> None:
+    def __init__(self, code: str, message: str, *, retry_after_s: int | None = None) -> None:
         super().__init__(message)
         self.code = code
         self.message = message
+        self.retry_after_s = retry_after_s
 
 
-def error_response(status: int, code: str, message: str) -> JSONResponse:
-    return JSONResponse(status_code=status, content={"error": {"code": code, "message": message}})
+def status_of(code: str) -> int:
+    return STATUS_BY_CODE.get(code, 422)
+
+
+def error_body(code: str, message: str) -> dict[str, dict[str, str]]:
+    return {"error": {"code": code, "message": message}}
+
+
+def error_response(code: str, message: str, *, retry_after_s: int | None = None) -> JSONResponse:
+    headers = {"Retry-After": str(retry_after_s)} if retry_after_s is not None else None
+    return JSONResponse(
+        status_code=status_of(code), content=error_body(code, message), headers=headers
+    )
 
 
 def describe_validation_errors(errors: Sequence[Any]) -> str:
@@ -67,26 +85,38 @@ def describe_validation_errors(errors: Sequence[Any]) -> str:
     return "; ".join(parts) or "the request does not match the schema"
 
 
+def describe(error: BaseException) -> tuple[str, str]:
+    """(code, message) for any error a request can end in; unexpected ones are logged."""
+    if isinstance(error, NewsumError | ApiError):
+        return error.code, error.message
+    if isinstance(error, RequestValidationError):
+        return "invalid_request", describe_validation_errors(error.errors())
+    log.error("unhandled error", exc_info=error)
+    return "internal_error", "an unexpected error occurred; it is logged"
+
+
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(NewsumError)
     async def domain_error(_: Request, error: NewsumError) -> JSONResponse:
-        return error_response(STATUS_BY_CODE.get(error.code, 422), error.code, error.message)
+        return error_response(error.code, error.message)
 
     @app.exception_handler(ApiError)
     async def api_error(_: Request, error: ApiError) -> JSONResponse:
-        return error_response(STATUS_BY_CODE.get(error.code, 422), error.code, error.message)
+        return error_response(error.code, error.message, retry_after_s=error.retry_after_s)
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(_: Request, error: RequestValidationError) -> JSONResponse:
-        return error_response(422, "invalid_request", describe_validation_errors(error.errors()))
+        return error_response("invalid_request", describe_validation_errors(error.errors()))
 
     @app.exception_handler(HTTPException)
     async def http_error(_: Request, error: HTTPException) -> JSONResponse:
-        code = _CODE_BY_HTTP_STATUS.get(error.status_code, "http_error")
-        return error_response(error.status_code, code, str(error.detail))
+        code = _CODE_BY_HTTP_STATUS.get(error.status_code, "invalid_request")
+        response = error_response(code, str(error.detail))
+        response.status_code = error.status_code
+        return response
 
     @app.exception_handler(Exception)
     async def unexpected_error(request: Request, error: Exception) -> JSONResponse:
         # A defect, not an input problem: log it with the path only (no request body).
         log.exception("unhandled error on %s %s", request.method, request.url.path)
-        return error_response(500, "internal_error", "an unexpected error occurred; it is logged")
+        return error_response("internal_error", "an unexpected error occurred; it is logged")

@@ -25,7 +25,7 @@ from models.types import AttributionReport, Report
 Score = Annotated[float, PlainSerializer(lambda value: round(value, 6), return_type=float)]
 Millis = Annotated[float, PlainSerializer(lambda value: round(value, 2), return_type=float)]
 
-_TITLE_MAX_CHARS = 1_000
+TITLE_MAX_CHARS = 1_000
 
 
 class GenerationOptions(BaseModel):
@@ -70,7 +70,7 @@ class SummarizeRequest(BaseModel):
     )
 
     text: str = Field(description="The article body; paragraphs separated by line breaks.")
-    title: str | None = Field(None, max_length=_TITLE_MAX_CHARS, description="The headline.")
+    title: str | None = Field(None, max_length=TITLE_MAX_CHARS, description="The headline.")
     standfirst: str | None = Field(
         None, description="The CMS's standfirst / dek; when given it is the article's lead."
     )
@@ -257,7 +257,7 @@ class AttributeRequest(BaseModel):
 
     text: str = Field(description="The article body; bounded by `max_article_chars`.")
     summary: str = Field(description="The summary to attribute; bounded by `max_summary_chars`.")
-    title: str | None = Field(None, max_length=_TITLE_MAX_CHARS)
+    title: str | None = Field(None, max_length=TITLE_MAX_CHARS)
     standfirst: str | None = None
     language: str | None = Field(None, pattern=r"^[a-z]{2,3}$")
 
@@ -270,15 +270,34 @@ class AttributeResponse(_FromDomain):
 
 class ErrorDetail(BaseModel):
     code: str
-    message: str
+    message: str = Field(description="States the limit and the value that broke it.")
 
 
 class ErrorResponse(BaseModel):
     error: ErrorDetail
 
 
+class BatchRequestLine(SummarizeRequest):
+    """One line of POST /v1/summarize/batch: a summarize request with an optional id."""
+
+    id: str | int | None = Field(None, description="Echoed on the result line.")
+
+
+class BatchResultLine(BaseModel):
+    """One line of the batch answer: the summarize response, or the error of that line."""
+
+    id: str | int | None
+    line: int = Field(description="1-based line number in the request.")
+    result: SummarizeResponse | None = None
+    error: ErrorDetail | None = None
+
+
 class HealthResponse(BaseModel):
     status: Literal["ok"]
+
+
+class ReadyResponse(BaseModel):
+    status: Literal["ready"]
 
 
 class ModelInfo(BaseModel):

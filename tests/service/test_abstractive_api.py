@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -10,13 +11,16 @@ import pytest
 from fastapi.testclient import TestClient
 
 from models.abstractive.engine import Seq2SeqEngine
-from service.app import Engines, create_app
+from service.app import create_app
 from service.settings import Settings
+from service.state import Engines
+from tests.service.conftest import started
 
 
 @pytest.fixture(scope="module")
-def client(bart_engine: Seq2SeqEngine) -> TestClient:
-    return TestClient(create_app(Settings(), Engines(abstractive=bart_engine)))
+def client(bart_engine: Seq2SeqEngine) -> Iterator[TestClient]:
+    with TestClient(create_app(Settings(), Engines(abstractive=bart_engine))) as client:
+        yield started(client)
 
 
 def post(client: TestClient, body: dict[str, Any]) -> Any:
@@ -78,8 +82,9 @@ def test_models_lists_both_engines(client: TestClient) -> None:
 def test_a_generation_past_its_deadline_is_504(
     bart_engine: Seq2SeqEngine, sample_text: str
 ) -> None:
-    app = create_app(Settings(generation_timeout_s=1e-9), Engines(abstractive=bart_engine))
-    response = post(TestClient(app), {"text": sample_text})
+    app = create_app(Settings(request_timeout_s=1e-9), Engines(abstractive=bart_engine))
+    with TestClient(app) as client:
+        response = post(started(client), {"text": sample_text})
     assert response.status_code == 504
     assert response.json()["error"]["code"] == "deadline_exceeded"
 
@@ -88,6 +93,7 @@ def test_no_model_available_still_serves_textrank(tmp_path: Path, sample_text: s
     """The default hub id, nothing cached, no network: 200, textrank ok, abstractive unavailable."""
     settings = Settings(model_cache_dir=str(tmp_path))
     with TestClient(create_app(settings)) as client:  # runs the lifespan, which loads models
+        started(client)
         body = post(client, {"text": sample_text}).json()
         assert body["summaries"]["textrank"]["status"] == "ok"
         abstractive = body["summaries"]["abstractive"]

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 
 from models.embeddings import SentenceEncoder
-from service.app import Engines, create_app
+from service.app import create_app
 from service.settings import Settings
+from service.state import Engines
+from tests.service.conftest import started
 
 SUMMARY = (
     "Syria’s interim Foreign Minister Asaad al-Shaibani visited Iraq to emphasize cooperation "
@@ -19,8 +22,10 @@ SUMMARY = (
 
 
 @pytest.fixture(scope="module")
-def client(encoder: SentenceEncoder) -> TestClient:
-    return TestClient(create_app(Settings(max_summary_chars=2_000), Engines(encoder=encoder)))
+def client(encoder: SentenceEncoder) -> Iterator[TestClient]:
+    app = create_app(Settings(max_summary_chars=2_000), Engines(encoder=encoder))
+    with TestClient(app) as client:
+        yield started(client)
 
 
 def post(client: TestClient, body: Any, content_type: str = "application/json") -> Any:

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -8,13 +9,18 @@ from fastapi.testclient import TestClient
 
 from service.app import create_app
 from service.settings import Settings
+from service.state import Engines
+from tests.service.conftest import started
 
 SECRET = "Zebra-quartz-unique-marker"
 
 
 @pytest.fixture(scope="module")
-def client() -> TestClient:
-    return TestClient(create_app(Settings(max_article_chars=20_000, max_article_sentences=300)))
+def client() -> Iterator[TestClient]:
+    """No abstractive model and no embeddings: the TextRank-only service."""
+    settings = Settings(max_article_chars=20_000, max_article_sentences=300)
+    with TestClient(create_app(settings, Engines())) as client:
+        yield started(client)
 
 
 def post_json(client: TestClient, body: Any) -> Any:
@@ -182,7 +188,11 @@ def test_unknown_paths_use_the_error_shape(client: TestClient) -> None:
 def test_openapi_documents_both_body_types_and_limits(client: TestClient) -> None:
     document = client.get("/openapi.json").json()
     operation = document["paths"]["/v1/summarize"]["post"]
-    assert set(operation["requestBody"]["content"]) == {"application/json", "text/plain"}
+    assert set(operation["requestBody"]["content"]) == {
+        "application/json",
+        "text/plain",
+        "text/html",
+    }
     request = document["components"]["schemas"]["SummarizeRequest"]
     assert request["properties"]["max_sentences"]["maximum"] == 50
     assert {p["name"] for p in operation["parameters"]} >= {"methods", "max_sentences"}
@@ -193,7 +203,6 @@ def test_cli_json_is_the_http_body(
     sample_text: str, bart_engine: Any, tmp_path: Any, capsys: Any
 ) -> None:
     """`newsum summarize --json` prints the POST /v1/summarize body (timings aside)."""
-    from service.app import Engines
     from service.cli import main
 
     path = tmp_path / "article.txt"
@@ -201,8 +210,8 @@ def test_cli_json_is_the_http_body(
     model = str(bart_engine.checkpoint.path)
     assert main(["summarize", str(path), "--json", "--model", model]) == 0
     printed = json.loads(capsys.readouterr().out)
-    app_client = TestClient(create_app(Settings(), Engines(abstractive=bart_engine)))
-    served = post_json(app_client, {"text": sample_text}).json()
+    with TestClient(create_app(Settings(), Engines(abstractive=bart_engine))) as app_client:
+        served = post_json(started(app_client), {"text": sample_text}).json()
     for body in (printed, served):
         for summary in body["summaries"].values():
             summary.pop("elapsed_ms")

@@ -1,0 +1,40 @@
+# newsum: CPU image. The abstractive model is fetched at build time, so the
+# container starts and serves offline. Build: docker build -t newsum .
+# Another model: docker build --build-arg MODEL=facebook/bart-large-cnn -t newsum .
+FROM python:3.11-slim-bookworm
+
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    PIP_NO_CACHE_DIR=1 \
+    PIP_DISABLE_PIP_VERSION_CHECK=1 \
+    HF_HOME=/opt/newsum/hf
+
+RUN groupadd --system --gid 10001 newsum \
+    && useradd --system --uid 10001 --gid newsum --home-dir /opt/newsum --create-home newsum
+
+WORKDIR /opt/newsum/app
+COPY pyproject.toml README.md ./
+COPY models ./models
+COPY service ./service
+
+# torch from the CPU wheel index: PyPI's default torch wheel carries CUDA (several GB).
+RUN pip install --no-cache-dir --extra-index-url https://download.pytorch.org/whl/cpu .
+
+ARG MODEL=sshleifer/distilbart-cnn-12-6
+# Downloads the checkpoint into HF_HOME and checks that it loads and generates.
+RUN newsum fetch-model "${MODEL}" \
+    && chown -R newsum:newsum /opt/newsum/hf
+
+ENV NEWSUM_MODEL=${MODEL} \
+    NEWSUM_HOST=0.0.0.0 \
+    NEWSUM_PORT=8000 \
+    HF_HUB_OFFLINE=1
+
+USER 10001:10001
+EXPOSE 8000
+
+# Ready means the model is loaded and warmed up, not merely that the process lives.
+HEALTHCHECK --interval=30s --timeout=5s --start-period=180s --retries=3 \
+    CMD ["python", "-c", "import sys, urllib.request; sys.exit(0 if urllib.request.urlopen('http://127.0.0.1:8000/readyz', timeout=4).status == 200 else 1)"]
+
+CMD ["newsum", "serve"]

@@ -1,0 +1,62 @@
+"""Prometheus metrics (prometheus-client), one registry per app so tests can build many apps."""
+
+from __future__ import annotations
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+
+# Latency buckets from 5 ms (TextRank) to 2 minutes (beam search on long articles).
+_SECONDS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120)
+
+
+class Metrics:
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry()
+        self.requests = Counter(
+            "newsum_requests",
+            "HTTP requests by endpoint, method and status.",
+            ["endpoint", "method", "status"],
+            registry=self.registry,
+        )
+        self.latency = Histogram(
+            "newsum_request_seconds",
+            "HTTP request latency by endpoint and method.",
+            ["endpoint", "method"],
+            buckets=_SECONDS,
+            registry=self.registry,
+        )
+        self.stage = Histogram(
+            "newsum_stage_seconds",
+            "Time per pipeline stage: segmentation, textrank, generation, attribution.",
+            ["stage"],
+            buckets=_SECONDS,
+            registry=self.registry,
+        )
+        self.queue_depth = Gauge(
+            "newsum_queue_depth",
+            "Requests waiting for a model slot.",
+            registry=self.registry,
+        )
+        self.in_flight = Gauge(
+            "newsum_model_in_flight",
+            "Model generations running now.",
+            registry=self.registry,
+        )
+        self.model_loaded = Gauge(
+            "newsum_model_loaded",
+            "1 when the model is loaded and warmed, else 0.",
+            ["engine", "model"],
+            registry=self.registry,
+        )
+        self.rejected = Counter(
+            "newsum_rejected",
+            "Requests refused before any work: overloaded, rate_limited, payload_too_large.",
+            ["reason"],
+            registry=self.registry,
+        )
+
+    def observe_stages(self, timings_ms: dict[str, float]) -> None:
+        for stage, milliseconds in timings_ms.items():
+            self.stage.labels(stage).observe(milliseconds / 1000)
+
+    def render(self) -> bytes:
+        return generate_latest(self.registry)

@@ -1,0 +1,97 @@
+"""What a running service holds: its engines, whether they are ready, and how they load.
+
+Models load after the server has started listening, so /healthz answers at
+once and /readyz says 503 until every configured model is loaded and has run
+one warm-up request (the first call to a torch model is several times slower
+than the next: allocator, thread pool and kernel choices).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass, field
+
+from models.abstractive.checkpoint import MODEL_OFF
+from models.article import read_article
+from models.attribution import ArticleEvidence
+from models.embeddings import SentenceEncoder
+from models.summarize import AbstractiveEngine
+from service.metrics import Metrics
+from service.settings import Settings
+
+log = logging.getLogger("newsum")
+_WARM_UP_TEXT = (
+    "The minister arrived in Baghdad on Friday for talks on border security. "
+    "Officials said the two countries agreed to share intelligence. "
+    "A joint statement is expected next week."
+)
+
+
+@dataclass
+class Engines:
+    """The engines an app serves with; None where an engine is off."""
+
+    abstractive: AbstractiveEngine | None = None
+    encoder: SentenceEncoder | None = None  # sentence embeddings for attribution
+
+
+@dataclass
+class ServiceState:
+    engines: Engines = field(default_factory=Engines)
+    ready: bool = False
+    loading: bool = False
+    waiting_for: list[str] = field(default_factory=list)
+
+
+def load_engines(settings: Settings) -> Engines:
+    """The engines the settings name; an engine that cannot load reports why."""
+    from models.abstractive.engine import open_engine
+    from models.embeddings import load_encoder
+
+    started = time.perf_counter()
+    engine = open_engine(
+        settings.model, threads=settings.torch_threads, cache_dir=settings.model_cache_dir
+    )
+    if engine.status == "ok":
+        log.info(
+            "abstractive model %s loaded in %.1f s", engine.name, time.perf_counter() - started
+        )
+    else:
+        log.warning("abstractive engine unavailable: %s", engine.reason)
+    return Engines(abstractive=engine, encoder=load_encoder(settings.embedding_model))
+
+
+def warm_up(engines: Engines) -> None:
+    """One small request through every loaded engine."""
+    article = read_article(_WARM_UP_TEXT)
+    if engines.abstractive is not None and engines.abstractive.status == "ok":
+        engines.abstractive.summarize(article)
+    if engines.encoder is not None:
+        ArticleEvidence(article, engines.encoder).attribute(_WARM_UP_TEXT)
+
+
+def not_ready_parts(settings: Settings, engines: Engines, *, loaded: bool) -> list[str]:
+    """What should serve and does not: empty when ready.
+
+    `loaded`: the engines came from the settings (not handed in by a test or
+    an embedding program), so the settings say what is expected.
+    """
+    missing = []
+    abstractive = engines.abstractive
+    if abstractive is not None and abstractive.status != "ok" and abstractive.name != MODEL_OFF:
+        missing.append(f"abstractive model {abstractive.name}: {abstractive.reason}")
+    wants_encoder = settings.embedding_model.strip().lower() != "none"
+    if loaded and wants_encoder and engines.encoder is None:
+        missing.append(f"embedding model {settings.embedding_model!r} did not load (see the log)")
+    return missing
+
+
+def record_load_state(metrics: Metrics, settings: Settings, engines: Engines) -> None:
+    abstractive = engines.abstractive
+    metrics.model_loaded.labels("abstractive", settings.model).set(
+        1 if abstractive is not None and abstractive.status == "ok" else 0
+    )
+    metrics.model_loaded.labels("embeddings", settings.embedding_model).set(
+        1 if engines.encoder is not None else 0
+    )

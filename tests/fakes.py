@@ -1,0 +1,65 @@
+"""Test doubles: an abstractive engine that takes its time and honours cancellation."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+from models.abstractive.cancel import Cancellation
+from models.abstractive.checkpoint import GenerationOverrides
+from models.types import AbstractiveSummary, Article, GeneratedSentence
+
+
+class SlowEngine:
+    """'Generates' the article's first sentence in `steps` steps of `step_s` seconds
+    (or in `max_length` steps when a request sets it, so a test picks the duration).
+
+    Like the real engine it checks its Cancellation at every step, and it
+    records how many generations ran at once and how many were started.
+    """
+
+    status = "ok"
+    reason = None
+
+    def __init__(self, steps: int = 20, step_s: float = 0.05, name: str = "slow-fake") -> None:
+        self.name = name
+        self.steps = steps
+        self.step_s = step_s
+        self.started = 0
+        self.running = 0
+        self.most_at_once = 0
+        self._lock = threading.Lock()
+
+    def summarize(
+        self,
+        article: Article,
+        options: GenerationOverrides | None = None,
+        cancel: Cancellation | None = None,
+    ) -> AbstractiveSummary:
+        cancel = cancel or Cancellation()
+        began = time.perf_counter()
+        with self._lock:
+            self.started += 1
+            self.running += 1
+            self.most_at_once = max(self.most_at_once, self.running)
+        steps = options.max_length if options and options.max_length else self.steps
+        try:
+            for _ in range(steps):
+                if cancel.should_stop():
+                    cancel.raise_if_stopped()
+                time.sleep(self.step_s)
+        finally:
+            with self._lock:
+                self.running -= 1
+        text = article.sentences[0].text
+        return AbstractiveSummary(
+            status="ok",
+            reason=None,
+            model=self.name,
+            text=text,
+            sentences=(GeneratedSentence(text, 0, len(text), (), None, ()),),
+            input_tokens=len(text.split()),
+            truncated=False,
+            input_sentences=(0,),
+            elapsed_ms=(time.perf_counter() - began) * 1000,
+        )

@@ -1,0 +1,29 @@
+"""The Dockerfile, linted with hadolint (no Docker engine here to build it)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).parents[1]
+DOCKERFILE = (ROOT / "Dockerfile").read_text()
+
+
+def test_hadolint_finds_nothing() -> None:
+    hadolint = Path(sys.executable).with_name("hadolint")
+    result = subprocess.run(
+        [str(hadolint), "--failure-threshold", "info", "Dockerfile"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_the_image_runs_unprivileged_offline_with_a_readiness_check() -> None:
+    assert "USER 10001:10001" in DOCKERFILE
+    assert 'RUN newsum fetch-model "${MODEL}"' in DOCKERFILE
+    assert "HF_HUB_OFFLINE=1" in DOCKERFILE
+    assert "/readyz" in DOCKERFILE.split("HEALTHCHECK", 1)[1]
