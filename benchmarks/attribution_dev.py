@@ -112,7 +112,7 @@ def main() -> int:
 def _auc_with_interval(truth: list[int], values: list[float]) -> list[float]:
     rng = random.Random(0)
     pairs = list(zip(truth, values, strict=True))
-    samples = []
+    samples: list[float] = []
     while len(samples) < BOOTSTRAP_SAMPLES:
         resample = rng.choices(pairs, k=len(pairs))
         if len({t for t, _ in resample}) == 2:

@@ -21,6 +21,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from benchmarks.systems import lead, newsum_textrank, summa_system, sumy_systems
 from models.article import read_article
 from models.compare import rouge
 from models.textrank import summarize_textrank
@@ -69,17 +70,17 @@ def main() -> int:
     timings: dict[str, list[float]] = {name: [] for name in ("newsum textrank", "sumy textrank")}
     end_to_end: list[float] = []
     for record, article in zip(records, articles, strict=True):
-        per_article: dict[str, list[float]] = {name: [] for name in timings}
+        samples: dict[str, list[float]] = {name: [] for name in timings}
         for _ in range(args.repeats):
             for name in timings:
                 started = time.perf_counter()
                 systems[name](article)
-                per_article[name].append(time.perf_counter() - started)
+                samples[name].append(time.perf_counter() - started)
             started = time.perf_counter()
             summarize_textrank(read_article(record["article"]), SENTENCES)
             end_to_end.append(time.perf_counter() - started)
         for name in timings:
-            timings[name].append(statistics.median(per_article[name]))
+            timings[name].append(statistics.median(samples[name]))
     medians = {name: 1000 * statistics.median(values) for name, values in timings.items()}
 
     report = {
@@ -119,46 +120,15 @@ def _paired_bootstrap(ours: list[Rouge], peer: list[Rouge], kind: str) -> list[f
 
 
 def _systems() -> dict[str, Callable[[Article], str]]:
-    from summa import summarizer as summa_summarizer
-    from sumy.models.dom import ObjectDocumentModel, Paragraph, Sentence
-    from sumy.nlp.stemmers import Stemmer
-    from sumy.summarizers.text_rank import TextRankSummarizer
-    from sumy.utils import get_stop_words
-
-    class _Words:
-        """sumy's tokenizer interface without NLTK's punkt (which needs a download)."""
-
-        language = "english"
-
-        @staticmethod
-        def to_words(text: str) -> list[str]:
-            from models.terms import rouge_tokens
-
-            return rouge_tokens(text)
-
-    sumy_textrank = TextRankSummarizer(Stemmer("english"))
-    sumy_textrank.stop_words = get_stop_words("english")
-
-    def sumy(article: Article) -> str:
-        tokenizer = _Words()
-        document = ObjectDocumentModel(
-            [Paragraph([Sentence(s.text, tokenizer) for s in article.sentences])]
-        )
-        return " ".join(str(s) for s in sumy_textrank(document, SENTENCES))
-
-    def summa(article: Article) -> str:
-        ranked = summa_summarizer.summarize(
-            "\n".join(s.text for s in article.sentences), ratio=1.0, split=True, scores=True
-        )
-        best = sorted(range(len(ranked)), key=lambda i: -ranked[i][1])[:SENTENCES]
-        return " ".join(ranked[i][0] for i in sorted(best))
-
-    return {
-        "lead-3": lambda a: " ".join(s.text for s in a.sentences[:SENTENCES]),
-        "newsum textrank": lambda a: summarize_textrank(a, SENTENCES).text,
-        "sumy textrank": sumy,
-        "summa": summa,
-    }
+    chosen = [lead(SENTENCES), newsum_textrank(SENTENCES), *sumy_systems(SENTENCES)[:1],
+              summa_system(SENTENCES)]  # fmt: skip
+    runs: dict[str, Callable[[Article], str]] = {}
+    for system in chosen:
+        run = system.run
+        if run is None:
+            raise SystemExit(f"{system.name}: {system.reason}")
+        runs[system.name] = lambda article, run=run: run(article).text  # type: ignore[misc]
+    return runs
 
 
 def _published(data: Path, records: list[dict[str, str]]) -> dict[str, list[str]]:

@@ -72,6 +72,14 @@ def _parser() -> argparse.ArgumentParser:
     attribute.add_argument("--language", help="ISO 639 code; detected when absent")
     attribute.set_defaults(run=_attribute)
 
+    bench = commands.add_parser(
+        "bench",
+        help="summarise, score and time a corpus (see: newsum bench --help)",
+        add_help=False,
+    )
+    bench.add_argument("arguments", nargs=argparse.REMAINDER)
+    bench.set_defaults(run=_bench)
+
     fetch = commands.add_parser(
         "fetch-model", help="download a model ahead of time and check that it loads"
     )
@@ -180,6 +188,16 @@ def _attribute(args: argparse.Namespace) -> int:
         f"sources in lead/body/closing: {p.lead:.2f} / {p.body:.2f} / {p.closing:.2f}"
     )
     return 0
+
+
+def _bench(args: argparse.Namespace) -> int:
+    try:
+        from benchmarks.bench import main as bench_main
+    except ImportError as error:
+        print(f"newsum: bench needs its extras ({error.name}): pip install -e '.[bench]'",
+              file=sys.stderr)  # fmt: skip
+        return 2
+    return bench_main(args.arguments)
 
 
 def _fetch_model(args: argparse.Namespace) -> int:
