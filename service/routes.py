@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import json
+import secrets
 import time
 from collections.abc import AsyncIterator
 from dataclasses import asdict
 from functools import partial
+from importlib import resources
 
 from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import Response, StreamingResponse
+from fastapi.responses import HTMLResponse, Response, StreamingResponse
 
 from models.abstractive.cancel import Cancellation
 from models.article import check_text, read_article
@@ -39,7 +41,22 @@ from service.state import Engines, ServiceState
 from service.worker import ModelWorker
 
 router = APIRouter()
+_PAGE = (resources.files("service") / "static" / "index.html").read_text(encoding="utf-8")
 _LOADING_RETRY_S = 5
+
+
+@router.get("/", response_class=HTMLResponse, include_in_schema=False)
+async def editor_page() -> HTMLResponse:
+    """The editor's page: paste an article, see both summaries and their sources."""
+    # A fresh nonce per answer: only the page's own inline script may run.
+    nonce = secrets.token_urlsafe(16)
+    page = _PAGE.replace("<script>", f'<script nonce="{nonce}">', 1)
+    policy = (
+        f"default-src 'self'; script-src 'nonce-{nonce}'; style-src 'self' 'unsafe-inline'; "
+        "img-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'none'; "
+        "frame-ancestors 'none'"
+    )
+    return HTMLResponse(page, headers={"Content-Security-Policy": policy})
 
 
 @router.get("/healthz", response_model=HealthResponse)

@@ -1,0 +1,135 @@
+"""The editor's page, end to end in Debian's headless Chromium driven by Playwright.
+
+Playwright's own browser download does not work here, so it drives
+/usr/bin/chromium (`.ci/run` installs it). Without that binary the tests skip,
+unless NEWSUM_REQUIRE_BROWSER is set (as CI sets it), when they fail.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.service.conftest import LiveServer, live_server
+
+ROOT = Path(__file__).parents[2]
+ARTIFACTS = ROOT / "test-artifacts"
+SAMPLE = (ROOT / "tests" / "data" / "sample_article.txt").read_text("utf-8")
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+# The flags the workplace's probe ran headless Chromium with, as root, offline.
+CHROMIUM_FLAGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]  # fmt: skip
+
+if not Path(CHROMIUM).exists() and os.environ.get("NEWSUM_REQUIRE_BROWSER"):
+    pytest.fail(f"NEWSUM_REQUIRE_BROWSER is set and there is no Chromium at {CHROMIUM}")
+pytestmark = [
+    pytest.mark.live_server,
+    pytest.mark.slow,
+    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason=f"no Chromium at {CHROMIUM}"),
+]
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[LiveServer]:
+    with live_server("--steps", "1", "--step-s", "0", max_article_chars="50000") as server:
+        yield server
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser: Any, server: LiveServer) -> Iterator[Any]:
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.goto(f"{server.url}/")
+    yield page
+    page.close()
+    assert not errors, f"the page threw: {errors}"
+
+
+def test_summaries_appear_and_hovering_highlights_their_sources(page: Any) -> None:
+    page.fill("#article", SAMPLE)
+    page.click("#summarize")
+    page.wait_for_selector("#summaries .summary .sent")
+
+    textrank, abstractive = page.locator("#summaries .summary").all()
+    assert textrank.locator(".sent").count() == 3
+    assert "slow-fake" in abstractive.inner_text()
+    # The article: lead and closing marked, the trailer greyed as boilerplate.
+    assert page.locator(".article .in-lead").count() == 4
+    assert page.locator(".article .in-closing").count() == 3
+    assert page.locator(".article .boilerplate").inner_text() == "Original Source: www.france24.com"
+
+    # Hover the third TextRank sentence: its source, article sentence 17, lights up.
+    textrank.locator(".sent").nth(2).hover()
+    assert page.locator("#s-17.highlight").count() == 1
+    assert page.locator(".article .highlight").count() == 1
+    assert page.locator("#s-17 .score").inner_text() == "1.00"
+    # Keyboard: focusing the second sentence moves the highlight to sentence 4.
+    textrank.locator(".sent").nth(1).focus()
+    assert page.locator("#s-4.highlight").count() == 1
+    assert page.locator("#s-17.highlight").count() == 0
+
+    rows = page.locator("#comparison tr").all_inner_texts()
+    assert any(row.startswith("TextRank") for row in rows)
+    assert any(row.startswith("Abstractive") for row in rows)
+    bar = page.locator("#comparison .bar").first.get_attribute("aria-label")
+    assert bar == "lead 33%, body 33%, closing 33%"
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.mouse.move(0, 0)
+    textrank.locator(".sent").nth(2).hover()
+    assert page.locator("#s-17.highlight").count() == 1
+    page.screenshot(path=str(ARTIFACTS / "editor-page.png"), full_page=True)
+
+
+def test_an_editors_own_summary_is_checked(page: Any) -> None:
+    page.fill("#article", SAMPLE)
+    page.click("#tab-check")
+    page.fill(
+        "#own-summary",
+        "Shaibani met Iraqi Foreign Minister Fuad Hussein in Baghdad. "
+        "Iraqi officials condemned the killing of 1,400 civilians.",
+    )
+    page.click("#check")
+    page.wait_for_selector("#summaries .summary .sent")
+    sentences = page.locator("#summaries .sent")
+    assert sentences.count() == 2
+    assert page.locator("mark.unsupported").inner_text() == "1,400"
+    sentences.nth(1).hover()
+    assert page.locator("#s-16.highlight").count() == 1
+    page.screenshot(path=str(ARTIFACTS / "editor-check.png"), full_page=True)
+
+
+def test_errors_are_plain_sentences(page: Any) -> None:
+    # Waiting with locators: the page's CSP (rightly) forbids evaluating strings.
+    from playwright.sync_api import expect
+
+    page.fill("#article", "   ")
+    page.click("#summarize")
+    expect(page.locator("#error")).to_have_text(
+        "The article is empty. Paste or drop the article text first."
+    )
+    page.fill("#article", "word " * 12_000)  # 60,000 characters against a 50,000 limit
+    page.click("#summarize")
+    expect(page.locator("#error")).to_have_text(
+        "The article is too long for this service: text length in characters must be at "
+        "most 50000; given: 60000."
+    )
+    expect(page.locator("#summarize")).to_be_enabled()
