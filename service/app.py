@@ -11,6 +11,7 @@ from fastapi import FastAPI
 from fastapi.concurrency import run_in_threadpool
 from fastapi.middleware.cors import CORSMiddleware
 
+from service.batcher import MicroBatcher
 from service.errors import install_error_handlers
 from service.metrics import Metrics
 from service.middleware import AccessControl, BodyLimit, RequestContext
@@ -50,6 +51,15 @@ def create_app(settings: Settings | None = None, engines: Engines | None = None)
                 state.engines = await run_in_threadpool(load_engines, settings)
             await run_in_threadpool(warm_up, state.engines)
             state.waiting_for = not_ready_parts(settings, state.engines, loaded=engines is None)
+            abstractive = state.engines.abstractive
+            if (
+                settings.batch_window_ms > 0
+                and abstractive is not None
+                and abstractive.status == "ok"
+            ):
+                state.engines.abstractive = MicroBatcher(
+                    abstractive, settings.batch_window_ms, settings.max_batch_size, metrics
+                )
         except Exception as error:  # a broken model must not take the service down
             log.exception("loading or warming up the models failed")
             state.waiting_for = [f"warm-up failed: {type(error).__name__}"]
@@ -66,6 +76,8 @@ def create_app(settings: Settings | None = None, engines: Engines | None = None)
         # process at exit); loading takes seconds, so shutdown waits for it.
         await task
         worker.shutdown()
+        if isinstance(state.engines.abstractive, MicroBatcher):
+            state.engines.abstractive.close()
 
     app = FastAPI(
         title="newsum",
@@ -74,7 +86,11 @@ def create_app(settings: Settings | None = None, engines: Engines | None = None)
         "with the article's own lead and closing.",
         lifespan=lifespan,
     )
-    worker = ModelWorker(settings.model_concurrency, settings.model_queue_size, metrics)
+    # With micro-batching, up to a batch of requests generate together (one batch
+    # at a time); without it, model_concurrency generations at once.
+    batching = settings.batch_window_ms > 0
+    slots = settings.max_batch_size if batching else settings.model_concurrency
+    worker = ModelWorker(slots, settings.model_queue_size, metrics)
     app.state.settings = settings
     app.state.metrics = metrics
     app.state.service = state

@@ -85,6 +85,10 @@ def _parser() -> argparse.ArgumentParser:
     )
     fetch.add_argument("model", nargs="?", help="hub id (default: NEWSUM_MODEL)")
     fetch.add_argument("--to", type=Path, help="folder to put it in (default: the HF cache)")
+    fetch.add_argument(
+        "--backend", choices=["torch", "ctranslate2"], help="default: NEWSUM_BACKEND"
+    )
+    fetch.add_argument("--compute-type", help="default: NEWSUM_COMPUTE_TYPE")
     fetch.set_defaults(run=_fetch_model)
     return parser
 
@@ -133,6 +137,8 @@ def _summarize(args: argparse.Namespace) -> int:
 
         engine = open_engine(
             args.model or settings.model,
+            backend=settings.backend,
+            compute_type=settings.compute_type,
             threads=settings.torch_threads,
             cache_dir=settings.model_cache_dir,
         )
@@ -201,24 +207,32 @@ def _bench(args: argparse.Namespace) -> int:
 
 
 def _fetch_model(args: argparse.Namespace) -> int:
-    from models.abstractive.checkpoint import load_checkpoint
-    from models.abstractive.engine import Seq2SeqEngine
+    from models.abstractive.engine import Seq2SeqEngine, open_engine
     from models.abstractive.fetch import fetch_checkpoint
 
     settings = Settings()
     name = args.model or settings.model
+    backend = args.backend or settings.backend
+    compute_type = args.compute_type or settings.compute_type
     folder = fetch_checkpoint(name, to=args.to, cache_dir=settings.model_cache_dir)
-    print(f"fetched {name} into {folder}; checking that it loads and generates ...")
-    # Load through the production loader, from exactly where serving will look.
-    checkpoint = load_checkpoint(
-        str(folder) if args.to else name, cache_dir=settings.model_cache_dir
+    print(f"fetched {name} into {folder}; checking that it loads and generates on {backend} ...")
+    # Load through the production loader, from exactly where serving will look;
+    # for CTranslate2 this converts the checkpoint once and caches the result.
+    engine = open_engine(
+        str(folder) if args.to else name,
+        backend=backend,
+        compute_type=compute_type,
+        cache_dir=settings.model_cache_dir,
     )
+    if not isinstance(engine, Seq2SeqEngine):
+        print(f"newsum: model_unavailable: {engine.reason}", file=sys.stderr)
+        return 1
     probe = read_article("The minister visited Baghdad on Friday. Talks on security went well.")
-    summary = Seq2SeqEngine(checkpoint).summarize(probe)
-    parameters = sum(p.numel() for p in checkpoint.model.parameters())
+    summary = engine.summarize(probe)
+    checkpoint = engine.checkpoint
     print(
-        f"ok: {parameters / 1e6:.0f} M parameters, input limit {checkpoint.max_input_tokens} "
-        f"tokens, defaults {checkpoint.defaults}; probe summary: {summary.text!r}"
+        f"ok: {engine.generator.name}, input limit {checkpoint.max_input_tokens} tokens, "
+        f"defaults {checkpoint.defaults}; probe summary: {summary.text!r}"
     )
     if args.to:
         print(f"serve it with: NEWSUM_MODEL={folder} newsum serve")

@@ -47,6 +47,18 @@ class Metrics:
             ["engine", "model"],
             registry=self.registry,
         )
+        self.batch_size = Histogram(
+            "newsum_batch_size",
+            "Articles per generation batch (micro-batching across requests).",
+            buckets=(1, 2, 3, 4, 6, 8, 12, 16),
+            registry=self.registry,
+        )
+        self.batch_wait = Histogram(
+            "newsum_batch_wait_seconds",
+            "Time a generation waited for its batch to start.",
+            buckets=(0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
+            registry=self.registry,
+        )
         self.rejected = Counter(
             "newsum_rejected",
             "Requests refused before any work: overloaded, rate_limited, payload_too_large.",

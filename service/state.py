@@ -51,7 +51,11 @@ def load_engines(settings: Settings) -> Engines:
 
     started = time.perf_counter()
     engine = open_engine(
-        settings.model, threads=settings.torch_threads, cache_dir=settings.model_cache_dir
+        settings.model,
+        backend=settings.backend,
+        compute_type=settings.compute_type,
+        threads=settings.torch_threads,
+        cache_dir=settings.model_cache_dir,
     )
     if engine.status == "ok":
         log.info(

@@ -7,6 +7,7 @@ import time
 
 from models.abstractive.cancel import Cancellation
 from models.abstractive.checkpoint import GenerationOverrides
+from models.errors import NewsumError
 from models.types import AbstractiveSummary, Article, GeneratedSentence
 
 
@@ -28,7 +29,27 @@ class SlowEngine:
         self.started = 0
         self.running = 0
         self.most_at_once = 0
+        self.batches: list[int] = []
         self._lock = threading.Lock()
+
+    def summarize_batch(
+        self,
+        articles: list[Article],
+        options: GenerationOverrides | None = None,
+        cancels: list[Cancellation] | None = None,
+    ) -> list[AbstractiveSummary | NewsumError]:
+        """One pass of the steps for the whole batch; a stopped row gets its error."""
+        cancels = cancels or [Cancellation() for _ in articles]
+        self.batches.append(len(articles))
+        steps = options.max_length if options and options.max_length else self.steps
+        for _ in range(steps):
+            if all(c.should_stop() for c in cancels):
+                break
+            time.sleep(self.step_s)
+        return [
+            c.stop_error() if c.should_stop() else self._summary(a, 0.0)
+            for a, c in zip(articles, cancels, strict=True)
+        ]
 
     def summarize(
         self,
@@ -51,6 +72,9 @@ class SlowEngine:
         finally:
             with self._lock:
                 self.running -= 1
+        return self._summary(article, (time.perf_counter() - began) * 1000)
+
+    def _summary(self, article: Article, elapsed_ms: float) -> AbstractiveSummary:
         text = article.sentences[0].text
         return AbstractiveSummary(
             status="ok",
@@ -61,5 +85,5 @@ class SlowEngine:
             input_tokens=len(text.split()),
             truncated=False,
             input_sentences=(0,),
-            elapsed_ms=(time.perf_counter() - began) * 1000,
+            elapsed_ms=elapsed_ms,
         )

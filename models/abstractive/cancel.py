@@ -6,7 +6,7 @@ import threading
 import time
 from typing import Any
 
-from models.errors import Cancelled, DeadlineExceeded
+from models.errors import Cancelled, DeadlineExceeded, NewsumError
 
 
 class Cancellation:
@@ -39,25 +39,33 @@ class Cancellation:
     def should_stop(self) -> bool:
         return self.cancelled or self.expired
 
-    def raise_if_stopped(self) -> None:
+    def stop_error(self) -> NewsumError:
+        """The error a stopped request ends in: Cancelled, or DeadlineExceeded."""
         if self.cancelled:
-            raise Cancelled("the request was cancelled (client gone or server shutting down)")
-        if self.expired:
-            raise DeadlineExceeded(
-                f"generation must finish within {self._timeout_s:g} s; stopped at the deadline"
-            )
+            return Cancelled("the request was cancelled (client gone or server shutting down)")
+        return DeadlineExceeded(
+            f"generation must finish within {self._timeout_s:g} s; stopped at the deadline"
+        )
+
+    def raise_if_stopped(self) -> None:
+        if self.should_stop():
+            raise self.stop_error()
 
 
-def stopping_criteria(cancellation: Cancellation) -> Any:
-    """A transformers StoppingCriteria that ends generate() once `cancellation` says stop."""
+def stopping_criteria(cancellations: list[Cancellation]) -> Any:
+    """A transformers StoppingCriteria that ends each batch row once its Cancellation says stop.
+
+    Rows come in batch order; beam search hands in every beam (and its spare
+    candidates) of a row one after another, so a row's answer is repeated.
+    """
     import torch
     from transformers import StoppingCriteria
 
     class _StopWhenCancelled(StoppingCriteria):
         def __call__(self, input_ids: torch.Tensor, scores: torch.Tensor, **_: Any) -> torch.Tensor:
-            stop = cancellation.should_stop()
-            return torch.full(
-                (input_ids.shape[0],), stop, dtype=torch.bool, device=input_ids.device
+            rows = torch.tensor(
+                [c.should_stop() for c in cancellations], dtype=torch.bool, device=input_ids.device
             )
+            return rows.repeat_interleave(input_ids.shape[0] // len(cancellations))
 
     return _StopWhenCancelled()

@@ -71,48 +71,57 @@ class GenerationOverrides:
 
 @dataclass(frozen=True)
 class Checkpoint:
-    """A loaded model and tokenizer with what generation needs to know about them."""
+    """A checkpoint's tokenizer, configuration and generation defaults; the weights are
+    loaded by a backend (models.abstractive.backends), which may never need torch's copy."""
 
     name: str
     path: Path
     tokenizer: Any
-    model: Any
+    config: Any  # the transformers PretrainedConfig
+    generation_config: Any  # the transformers GenerationConfig
     defaults: GenerationSettings
     prefix: str  # T5's "summarize: "; empty for BART and PEGASUS
     max_input_tokens: int
 
 
 def load_checkpoint(name: str, *, cache_dir: str | None = None) -> Checkpoint:
-    """Load `name` (folder or cached hub id) for CPU inference, or raise ModelUnavailable."""
-    # Imported here: torch and transformers take seconds to import, and the
-    # TextRank-only paths (tests, CLI) should not pay for them.
-    import torch
-    from transformers import AutoModelForSeq2SeqLM, AutoTokenizer
+    """Read `name` (folder or cached hub id), or raise ModelUnavailable."""
+    # Imported here: transformers takes seconds to import, and the TextRank-only
+    # paths (tests, CLI) should not pay for it.
+    from transformers import AutoConfig, AutoTokenizer, GenerationConfig
     from transformers.utils import logging as hf_logging
 
     hf_logging.disable_progress_bar()  # type: ignore[no-untyped-call]
     path = resolve(name, cache_dir=cache_dir)
     try:
         tokenizer = AutoTokenizer.from_pretrained(path, local_files_only=True)
-        model = AutoModelForSeq2SeqLM.from_pretrained(
-            path, local_files_only=True, dtype=torch.float32
-        )
+        config = AutoConfig.from_pretrained(path, local_files_only=True)
+        if not getattr(config, "is_encoder_decoder", False):
+            raise ValueError(f"{config.model_type} is not an encoder-decoder (seq2seq) model")
+        generation_config = GenerationConfig.from_model_config(config)
+        if (path / "generation_config.json").exists():
+            generation_config = GenerationConfig.from_pretrained(path, local_files_only=True)
     except Exception as error:  # any broken file or unsupported architecture
-        summary = str(error).strip().splitlines()[0] if str(error).strip() else ""
-        raise ModelUnavailable(
-            f"model {name!r} could not be loaded from {path} ({type(error).__name__}: "
-            f"{summary[:300]}); re-fetch it with: newsum fetch-model {name}"
-        ) from error
-    model.eval()
-    task = (getattr(model.config, "task_specific_params", None) or {}).get("summarization", {})
+        raise unloadable(name, path, error) from error
+    task = (getattr(config, "task_specific_params", None) or {}).get("summarization", {})
     return Checkpoint(
         name=name,
         path=path,
         tokenizer=tokenizer,
-        model=model,
-        defaults=_defaults(model.generation_config, task),
+        config=config,
+        generation_config=generation_config,
+        defaults=_defaults(generation_config, task),
         prefix=str(task.get("prefix", "")),
-        max_input_tokens=_max_input_tokens(model.config, tokenizer),
+        max_input_tokens=_max_input_tokens(config, tokenizer),
+    )
+
+
+def unloadable(name: str, path: Path, error: Exception) -> ModelUnavailable:
+    """The error for files that are there but do not load, with the command that fixes it."""
+    summary = str(error).strip().splitlines()[0] if str(error).strip() else ""
+    return ModelUnavailable(
+        f"model {name!r} could not be loaded from {path} ({type(error).__name__}: "
+        f"{summary[:300]}); re-fetch it with: newsum fetch-model {name}"
     )
 
 

@@ -10,7 +10,8 @@ import threading
 import time
 from collections.abc import Sequence
 
-from models.abstractive.cancel import Cancellation, stopping_criteria
+from models.abstractive.backends import Generator, open_generator
+from models.abstractive.cancel import Cancellation
 from models.abstractive.checkpoint import (
     MODEL_OFF,
     Checkpoint,
@@ -19,26 +20,22 @@ from models.abstractive.checkpoint import (
     load_checkpoint,
 )
 from models.abstractive.model_input import ModelInput, fit_article
-from models.errors import ModelUnavailable
+from models.errors import ModelUnavailable, NewsumError
 from models.segment import split_paragraphs, split_sentences
 from models.summarize import unavailable
 from models.types import AbstractiveSummary, Article, GeneratedSentence
 
 
 class Seq2SeqEngine:
-    """Summaries from one loaded checkpoint. Thread-safe: one generation runs at a time."""
+    """Summaries from one checkpoint on one backend. Thread-safe: one generation at a time."""
 
     status = "ok"
 
-    def __init__(self, checkpoint: Checkpoint, *, threads: int | None = None) -> None:
-        import torch
-
-        if threads:
-            # Process-wide: torch has one intra-op pool.
-            torch.set_num_threads(threads)
+    def __init__(self, checkpoint: Checkpoint, generator: Generator) -> None:
         self.checkpoint = checkpoint
-        # torch modules are not documented as safe for concurrent generate()
-        # calls, and two on 2 cores only slow each other down.
+        self.generator = generator
+        # Backends are not documented as safe for concurrent generation, and two
+        # at once on 2 cores only slow each other down; batches share instead.
         self._lock = threading.Lock()
 
     @property
@@ -55,63 +52,59 @@ class Seq2SeqEngine:
         options: GenerationOverrides | None = None,
         cancel: Cancellation | None = None,
     ) -> AbstractiveSummary:
-        return self.summarize_batch([article], options, cancel)[0]
+        (result,) = self.summarize_batch([article], options, [cancel or Cancellation()])
+        if isinstance(result, NewsumError):
+            raise result
+        return result
 
     def summarize_batch(
         self,
         articles: Sequence[Article],
         options: GenerationOverrides | None = None,
-        cancel: Cancellation | None = None,
-    ) -> list[AbstractiveSummary]:
-        """Summaries of several articles from one padded generate() call (throughput)."""
+        cancels: Sequence[Cancellation] | None = None,
+    ) -> list[AbstractiveSummary | NewsumError]:
+        """Summaries of several articles from one padded generation (throughput).
+
+        Each article may have its own Cancellation; a stopped one gets its
+        error (Cancelled or DeadlineExceeded) in its place, the others their summary.
+        """
         settings = (options or GenerationOverrides()).apply(self.checkpoint.defaults)
-        cancel = cancel or Cancellation()
+        cancels = list(cancels) if cancels is not None else [Cancellation() for _ in articles]
         started = time.perf_counter()
         # Prepare: choose what each model input holds, within the model's limit.
         inputs = [self.prepare(article) for article in articles]
-        # Run: the hot path, stoppable between decoding steps.
-        texts = self.run([i.text for i in inputs], settings, cancel)
+        # Run: the hot path, stoppable between decoding steps, row by row.
+        texts = self.run([i.text for i in inputs], settings, cancels)
         # Finish: one summary per article, split into sentences with offsets.
         elapsed_ms = (time.perf_counter() - started) * 1000
-        return [
-            self.finish(article, model_input, text, elapsed_ms)
-            for article, model_input, text in zip(articles, inputs, texts, strict=True)
-        ]
+        results: list[AbstractiveSummary | NewsumError] = []
+        for article, model_input, text, cancel in zip(
+            articles, inputs, texts, cancels, strict=True
+        ):
+            if text is None:
+                results.append(cancel.stop_error())
+            else:
+                results.append(self.finish(article, model_input, text, elapsed_ms))
+        return results
 
     def prepare(self, article: Article) -> ModelInput:
         c = self.checkpoint
         return fit_article(article, c.tokenizer, c.prefix, c.max_input_tokens)
 
     def run(
-        self, texts: list[str], settings: GenerationSettings, cancel: Cancellation
-    ) -> list[str]:
-        import torch
-        from transformers import StoppingCriteriaList
-
+        self, texts: list[str], settings: GenerationSettings, cancels: list[Cancellation]
+    ) -> list[str | None]:
         c = self.checkpoint
-        batch = c.tokenizer(
-            texts,
-            return_tensors="pt",
-            padding=True,
-            truncation=True,
-            max_length=c.max_input_tokens,
-        )
-        with self._lock, torch.inference_mode():
-            cancel.raise_if_stopped()  # it may have waited for the lock past its deadline
-            output = c.model.generate(
-                **batch,
-                num_beams=settings.num_beams,
-                min_length=settings.min_length,
-                max_length=settings.max_length,
-                length_penalty=settings.length_penalty,
-                no_repeat_ngram_size=settings.no_repeat_ngram_size,
-                early_stopping=settings.early_stopping,
-                do_sample=False,
-                stopping_criteria=StoppingCriteriaList([stopping_criteria(cancel)]),
-            )
-        cancel.raise_if_stopped()
-        decoded: list[str] = c.tokenizer.batch_decode(output, skip_special_tokens=True)
-        return [text.strip() for text in decoded]
+        batch = c.tokenizer(texts, truncation=True, max_length=c.max_input_tokens)["input_ids"]
+        with self._lock:
+            # A row may have waited for the lock past its deadline: it does not start.
+            if all(cancel.should_stop() for cancel in cancels):
+                return [None for _ in texts]
+            outputs = self.generator.generate(batch, settings, cancels)
+        return [
+            None if ids is None else c.tokenizer.decode(ids, skip_special_tokens=True).strip()
+            for ids in outputs
+        ]
 
     def finish(
         self, article: Article, model_input: ModelInput, text: str, elapsed_ms: float
@@ -148,13 +141,19 @@ class UnavailableEngine:
 
 
 def open_engine(
-    name: str, *, threads: int | None = None, cache_dir: str | None = None
+    name: str,
+    *,
+    backend: str = "torch",
+    compute_type: str = "float32",
+    threads: int | None = None,
+    cache_dir: str | None = None,
 ) -> Seq2SeqEngine | UnavailableEngine:
-    """The engine for `name`, or a stand-in that reports why it cannot serve."""
+    """The engine for `name` on `backend`, or a stand-in that reports why it cannot serve."""
     if name.strip().lower() == MODEL_OFF:
         return UnavailableEngine(MODEL_OFF, "the abstractive engine is off (NEWSUM_MODEL=none)")
     try:
-        return Seq2SeqEngine(load_checkpoint(name, cache_dir=cache_dir), threads=threads)
+        checkpoint = load_checkpoint(name, cache_dir=cache_dir)
+        return Seq2SeqEngine(checkpoint, open_generator(checkpoint, backend, compute_type, threads))
     except ModelUnavailable as error:
         return UnavailableEngine(name, error.message)
 

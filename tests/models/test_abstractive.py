@@ -116,7 +116,9 @@ def test_cancellation_stops_generation_within_one_step(bart_engine: Seq2SeqEngin
     overrides = GenerationOverrides(num_beams=1, min_length=20, max_length=24)
     with pytest.raises(Cancelled):
         bart_engine.summarize(read_article(SHORT), overrides, cancel)
-    assert cancel.checks == 3  # no decoding step ran after the one that saw the flag
+    # One check before decoding, two decoding steps (the second sees the flag and
+    # stops the row), one check after: no step ran after the one that saw the flag.
+    assert cancel.checks == 4
 
 
 def test_a_past_deadline_stops_before_generating(bart_engine: Seq2SeqEngine) -> None:

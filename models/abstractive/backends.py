@@ -1,0 +1,181 @@
+"""Where the decoding loop runs: transformers + torch (the reference) or CTranslate2.
+
+Both take token ids and give back the generated token ids (without the decoder
+start token), so tokenising, the long-input policy, decoding and the sentence
+split stay one shared piece of code in the engine. Each batch row has its own
+Cancellation: a row that is cancelled or past its deadline stops decoding at
+the next step (torch: greedy and beam search; CTranslate2: greedy — its beam
+search takes no callback, so it can only be stopped before it starts and is
+bounded by its maximum length) and comes back as None; the other rows go on.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from typing import Any, Protocol
+
+from models.abstractive.cancel import Cancellation, stopping_criteria
+from models.abstractive.checkpoint import Checkpoint, GenerationSettings, unloadable
+from models.errors import InvalidOption
+
+BACKENDS = ("torch", "ctranslate2")
+COMPUTE_TYPES = {
+    "torch": ("float32", "int8"),  # int8: torch's dynamic quantisation of Linear layers
+    "ctranslate2": ("float32", "int8", "int8_float32"),
+}
+
+
+class Generator(Protocol):
+    """One backend's decoding loop."""
+
+    @property
+    def name(self) -> str: ...
+
+    def generate(
+        self,
+        batch: Sequence[Sequence[int]],
+        settings: GenerationSettings,
+        cancels: Sequence[Cancellation],
+    ) -> list[list[int] | None]: ...
+
+
+def open_generator(
+    checkpoint: Checkpoint, backend: str, compute_type: str, threads: int | None
+) -> Generator:
+    if backend not in BACKENDS:
+        raise InvalidOption(f"backend must be one of {list(BACKENDS)}; given: {backend!r}")
+    if compute_type not in COMPUTE_TYPES[backend]:
+        raise InvalidOption(
+            f"compute type for {backend} must be one of {list(COMPUTE_TYPES[backend])}; "
+            f"given: {compute_type!r}"
+        )
+    if backend == "ctranslate2":
+        return CTranslate2Generator(checkpoint, compute_type, threads)
+    return TorchGenerator(checkpoint, compute_type, threads)
+
+
+class TorchGenerator:
+    """transformers' generate() on torch, fp32 or with dynamically quantised int8 Linear layers."""
+
+    def __init__(self, checkpoint: Checkpoint, compute_type: str, threads: int | None) -> None:
+        import torch
+        from transformers import AutoModelForSeq2SeqLM
+
+        if threads:
+            torch.set_num_threads(threads)  # process-wide: torch has one intra-op pool
+        try:
+            model = AutoModelForSeq2SeqLM.from_pretrained(
+                checkpoint.path, local_files_only=True, dtype=torch.float32
+            )
+        except Exception as error:
+            raise unloadable(checkpoint.name, checkpoint.path, error) from error
+        model.eval()
+        if compute_type == "int8":
+            model = torch.ao.quantization.quantize_dynamic(  # type: ignore[no-untyped-call]
+                model, {torch.nn.Linear}, torch.qint8
+            )
+        self.model = model
+        self.name = f"torch/{compute_type}"
+        self._pad = checkpoint.tokenizer.pad_token_id or 0
+        self._start = model.config.decoder_start_token_id
+
+    def generate(
+        self,
+        batch: Sequence[Sequence[int]],
+        settings: GenerationSettings,
+        cancels: Sequence[Cancellation],
+    ) -> list[list[int] | None]:
+        import torch
+        from transformers import StoppingCriteriaList
+
+        longest = max(len(ids) for ids in batch)
+        input_ids = torch.full((len(batch), longest), self._pad, dtype=torch.long)
+        attention_mask = torch.zeros((len(batch), longest), dtype=torch.long)
+        for row, ids in enumerate(batch):
+            input_ids[row, : len(ids)] = torch.tensor(ids)
+            attention_mask[row, : len(ids)] = 1
+        beam: dict[str, Any] = {}
+        if settings.num_beams > 1:  # transformers warns about beam settings without beams
+            beam = {
+                "length_penalty": settings.length_penalty,
+                "early_stopping": settings.early_stopping,
+            }
+        with torch.inference_mode():
+            output = self.model.generate(
+                input_ids=input_ids,
+                attention_mask=attention_mask,
+                num_beams=settings.num_beams,
+                min_length=settings.min_length,
+                max_length=settings.max_length,
+                no_repeat_ngram_size=settings.no_repeat_ngram_size,
+                do_sample=False,
+                stopping_criteria=StoppingCriteriaList([stopping_criteria(list(cancels))]),
+                **beam,
+            )
+        results: list[list[int] | None] = []
+        for row, cancel in zip(output.tolist(), cancels, strict=True):
+            if cancel.should_stop():
+                results.append(None)
+                continue
+            if row and row[0] == self._start:
+                row = row[1:]
+            while row and row[-1] == self._pad:
+                row.pop()
+            results.append(row)
+        return results
+
+
+class CTranslate2Generator:
+    """CTranslate2's Translator on the CPU (OpenNMT; Klein et al. 2020), converted once."""
+
+    def __init__(self, checkpoint: Checkpoint, compute_type: str, threads: int | None) -> None:
+        import ctranslate2
+
+        from models.abstractive.convert import converted_model
+
+        folder = converted_model(checkpoint, compute_type)
+        self.translator = ctranslate2.Translator(
+            str(folder),
+            device="cpu",
+            compute_type=compute_type,
+            inter_threads=1,
+            intra_threads=threads or os.cpu_count() or 0,
+        )
+        self.name = f"ctranslate2/{compute_type}"
+        self._tokenizer = checkpoint.tokenizer
+        forced_bos = checkpoint.generation_config.forced_bos_token_id
+        # BART-CNN forces <s> right after the decoder start; CTranslate2 takes it as a prefix.
+        self._prefix = (
+            [checkpoint.tokenizer.convert_ids_to_tokens(forced_bos)]
+            if forced_bos is not None
+            else None
+        )
+
+    def generate(
+        self,
+        batch: Sequence[Sequence[int]],
+        settings: GenerationSettings,
+        cancels: Sequence[Cancellation],
+    ) -> list[list[int] | None]:
+        source = [self._tokenizer.convert_ids_to_tokens(list(ids)) for ids in batch]
+        options: dict[str, Any] = {
+            "beam_size": settings.num_beams,
+            "length_penalty": settings.length_penalty,
+            "no_repeat_ngram_size": settings.no_repeat_ngram_size,
+            # transformers counts the decoder start token in its lengths; CTranslate2 does not.
+            "min_decoding_length": max(0, settings.min_length - 1),
+            "max_decoding_length": max(1, settings.max_length - 1),
+            "return_end_token": True,
+            "max_input_length": 0,  # the engine has already fitted the input
+        }
+        if settings.num_beams == 1:
+            options["callback"] = lambda step: cancels[step.batch_id].should_stop()
+        prefix = [list(self._prefix) for _ in batch] if self._prefix else None
+        results = self.translator.translate_batch(source, target_prefix=prefix, **options)
+        return [
+            None
+            if cancel.should_stop()
+            else list(self._tokenizer.convert_tokens_to_ids(result.hypotheses[0]))
+            for result, cancel in zip(results, cancels, strict=True)
+        ]

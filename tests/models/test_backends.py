@@ -1,0 +1,120 @@
+"""The two decoding backends on the tiny random BART: CTranslate2 against the torch reference."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from models.abstractive import convert
+from models.abstractive.cancel import Cancellation
+from models.abstractive.checkpoint import GenerationSettings, load_checkpoint
+from models.abstractive.engine import Seq2SeqEngine, open_engine
+from models.article import read_article
+from models.errors import InvalidOption
+
+TEXTS = [
+    "Syria's minister visited Iraq on Friday.",
+    "He met officials in Baghdad and talked about security on the border.",
+    "The end of the story is near, the minister said.",
+]
+# Greedy, a fixed length; no repeated bigrams, so the random model's tokens vary.
+GREEDY = GenerationSettings(num_beams=1, min_length=16, max_length=16, length_penalty=1.0,
+                            no_repeat_ngram_size=2, early_stopping=False)  # fmt: skip
+BEAM = GenerationSettings(num_beams=4, min_length=8, max_length=16, length_penalty=2.0,
+                          no_repeat_ngram_size=3, early_stopping=True)  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def engines(tiny_bart: Path) -> tuple[Seq2SeqEngine, Seq2SeqEngine]:
+    torch_engine = open_engine(str(tiny_bart))
+    ct2_engine = open_engine(str(tiny_bart), backend="ctranslate2", compute_type="float32")
+    assert isinstance(torch_engine, Seq2SeqEngine)
+    assert isinstance(ct2_engine, Seq2SeqEngine), getattr(ct2_engine, "reason", None)
+    return torch_engine, ct2_engine
+
+
+def ids(engine: Seq2SeqEngine, text: str) -> list[list[int]]:
+    return list(engine.checkpoint.tokenizer([text])["input_ids"])
+
+
+@pytest.mark.parametrize("settings", [GREEDY, BEAM], ids=["greedy", "beam4"])
+def test_ctranslate2_float32_gives_the_reference_tokens(
+    engines: tuple[Seq2SeqEngine, Seq2SeqEngine], settings: GenerationSettings
+) -> None:
+    """Same tokens as transformers, but the last: transformers forces </s> at max_length."""
+    reference, fast = engines
+    for text in TEXTS:
+        (expected,) = reference.generator.generate(ids(reference, text), settings, [Cancellation()])
+        (got,) = fast.generator.generate(ids(fast, text), settings, [Cancellation()])
+        assert expected is not None
+        assert got is not None
+        assert len(set(expected)) > 3, "the test needs varied tokens to mean anything"
+        assert got[:-1] == expected[:-1]
+
+
+def test_the_conversion_is_cached_beside_the_checkpoint_and_reused(
+    engines: tuple[Seq2SeqEngine, Seq2SeqEngine], tiny_bart: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert (tiny_bart / "ctranslate2-float32" / "model.bin").exists()
+
+    def no_conversion(path: str) -> None:
+        raise AssertionError("converted again")
+
+    monkeypatch.setattr(convert, "_converter", no_conversion)
+    again = open_engine(str(tiny_bart), backend="ctranslate2", compute_type="float32")
+    assert isinstance(again, Seq2SeqEngine)
+
+
+@pytest.mark.parametrize("backend", [0, 1], ids=["torch", "ctranslate2"])
+def test_a_cancelled_row_leaves_the_batch_and_the_others_finish(
+    engines: tuple[Seq2SeqEngine, Seq2SeqEngine], backend: int
+) -> None:
+    engine = engines[backend]
+    batch = engine.checkpoint.tokenizer(TEXTS[:2])["input_ids"]
+    (alone,) = engine.generator.generate(batch[1:], GREEDY, [Cancellation()])
+    doomed = Cancellation()
+    doomed.cancel()
+    stopped, finished = engine.generator.generate(batch, GREEDY, [doomed, Cancellation()])
+    assert stopped is None
+    assert finished == alone
+
+
+def test_a_past_deadline_row_gets_its_error_in_its_place(
+    engines: tuple[Seq2SeqEngine, Seq2SeqEngine],
+) -> None:
+    _, fast = engines
+    articles = [read_article(text) for text in TEXTS[:2]]
+    late, fine = fast.summarize_batch(articles, None, [Cancellation(timeout_s=0), Cancellation()])
+    assert late.__class__.__name__ == "DeadlineExceeded"
+    assert getattr(fine, "status", None) == "ok"
+
+
+def test_the_engine_on_ctranslate2_keeps_the_long_input_policy(
+    engines: tuple[Seq2SeqEngine, Seq2SeqEngine], sample_text: str
+) -> None:
+    _, fast = engines
+    article = read_article(sample_text)
+    first, again = fast.summarize(article), fast.summarize(article)
+    assert first.status == "ok"
+    assert first.text == again.text
+    assert first.truncated is True
+    assert first.input_tokens is not None
+    assert first.input_tokens <= 128
+
+
+def test_int8_loads_and_generates(tiny_bart: Path) -> None:
+    engine = open_engine(str(tiny_bart), backend="ctranslate2", compute_type="int8")
+    assert isinstance(engine, Seq2SeqEngine)
+    assert engine.generator.name == "ctranslate2/int8"
+    assert engine.summarize(read_article(TEXTS[1])).status == "ok"
+
+
+def test_unknown_backends_and_compute_types_are_refused(tiny_bart: Path) -> None:
+    from models.abstractive.backends import open_generator
+
+    checkpoint = load_checkpoint(str(tiny_bart))
+    with pytest.raises(InvalidOption, match="backend must be one of"):
+        open_generator(checkpoint, "onnx", "float32", None)
+    with pytest.raises(InvalidOption, match="compute type for torch must be one of"):
+        open_generator(checkpoint, "torch", "int8_float32", None)
