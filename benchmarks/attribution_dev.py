@@ -25,6 +25,7 @@ from typing import Any
 
 from sklearn.metrics import roc_auc_score
 
+from benchmarks.output import publish
 from models import attribution
 from models.article import read_article
 from models.attribution import ArticleEvidence
@@ -101,11 +102,7 @@ def main() -> int:
         "unsupported": len(truth) - sum(truth),
         "roc_auc": aucs,
     }
-    args.out.mkdir(parents=True, exist_ok=True)
-    (args.out / "attribution_dev.json").write_text(json.dumps(report, indent=2) + "\n")
-    markdown = _markdown(report)
-    (args.out / "attribution_dev.md").write_text(markdown)
-    print(markdown)
+    publish(args.out, "attribution_dev", report, _markdown(report))
     return 0
 
 
