@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 import time
 
 from models.abstractive.cancel import Cancellation
@@ -15,8 +14,8 @@ class SlowEngine:
     """'Generates' the article's first sentence in `steps` steps of `step_s` seconds
     (or in `max_length` steps when a request sets it, so a test picks the duration).
 
-    Like the real engine it checks its Cancellation at every step, and it
-    records how many generations ran at once and how many were started.
+    Like the real engine it checks its Cancellation at every step; it records
+    the size of each batch it is given.
     """
 
     status = "ok"
@@ -26,11 +25,7 @@ class SlowEngine:
         self.name = name
         self.steps = steps
         self.step_s = step_s
-        self.started = 0
-        self.running = 0
-        self.most_at_once = 0
         self.batches: list[int] = []
-        self._lock = threading.Lock()
 
     def summarize_batch(
         self,
@@ -59,19 +54,10 @@ class SlowEngine:
     ) -> AbstractiveSummary:
         cancel = cancel or Cancellation()
         began = time.perf_counter()
-        with self._lock:
-            self.started += 1
-            self.running += 1
-            self.most_at_once = max(self.most_at_once, self.running)
         steps = options.max_length if options and options.max_length else self.steps
-        try:
-            for _ in range(steps):
-                if cancel.should_stop():
-                    cancel.raise_if_stopped()
-                time.sleep(self.step_s)
-        finally:
-            with self._lock:
-                self.running -= 1
+        for _ in range(steps):
+            cancel.raise_if_stopped()
+            time.sleep(self.step_s)
         return self._summary(article, (time.perf_counter() - began) * 1000)
 
     def _summary(self, article: Article, elapsed_ms: float) -> AbstractiveSummary:
