@@ -36,9 +36,10 @@ def fit_article(article: Article, tokenizer: Any, prefix: str, max_tokens: int) 
     overhead = _encode_length(tokenizer, prefix)
     costs = [len(ids) for ids in tokenizer([" " + s.text for s in article.sentences],
                                             add_special_tokens=False)["input_ids"]]  # fmt: skip
+    ranking = rank_sentences(article)
     chosen: list[int] = []
     spent = overhead
-    for ranked in rank_sentences(article):
+    for ranked in ranking:
         cost = costs[ranked.sentence]
         if spent + cost <= max_tokens:
             chosen.append(ranked.sentence)
@@ -52,7 +53,7 @@ def fit_article(article: Article, tokenizer: Any, prefix: str, max_tokens: int) 
             return ModelInput(_join(article, prefix, kept), kept, length, truncated=True)
         chosen.pop()
     # Not even the best sentence fits: it goes in cut to the limit, and says so.
-    best = (rank_sentences(article)[0].sentence,)
+    best = (ranking[0].sentence,)
     return ModelInput(_join(article, prefix, best), best, max_tokens, truncated=True)
 
 
