@@ -13,6 +13,7 @@ import math
 import re
 import time
 import uuid
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
@@ -29,6 +30,13 @@ access_log = logging.getLogger("newsum.access")
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 # Paths anyone may call: probes, metrics scrapers, and the API's own description.
 OPEN_PATHS = frozenset({"/healthz", "/readyz", "/metrics", "/docs", "/openapi.json", "/"})
+# Methods that get a metric label of their own; any other a client sends is "other",
+# so made-up methods cannot grow the metrics (RFC 9110 section 9 and PATCH, RFC 5789).
+_METHOD_LABELS = frozenset({"GET", "POST", "HEAD", "OPTIONS", "PUT", "DELETE", "PATCH"})
+# Rate-limit buckets kept at once: 10,000 clients active within one minute.
+MAX_BUCKETS = 10_000
+# An empty bucket is full again after a minute, whatever the rate.
+_REFILL_S = 60.0
 
 
 async def send_error(
@@ -80,9 +88,11 @@ class RequestContext:
             route = scope.get("route")
             # Unmatched paths share one label, so scanners cannot grow the metric.
             endpoint = getattr(route, "path", None) or "unmatched"
+            # Likewise methods; the access log keeps the one sent.
             method = scope["method"]
-            self.metrics.requests.labels(endpoint, method, str(status)).inc()
-            self.metrics.latency.labels(endpoint, method).observe(seconds)
+            label = method if method in _METHOD_LABELS else "other"
+            self.metrics.requests.labels(endpoint, label, str(status)).inc()
+            self.metrics.latency.labels(endpoint, label).observe(seconds)
             # Structured, and never the request's text.
             access_log.info(
                 json.dumps(
@@ -152,14 +162,32 @@ class _TooLarge(Exception):
 
 
 class AccessControl:
-    """Bearer API keys (constant-time compare) and a per-key token-bucket rate limit."""
+    """Bearer API keys (constant-time compare) and a per-key token-bucket rate limit.
 
-    def __init__(self, app: ASGIApp, keys: list[str], per_minute: int, metrics: Metrics) -> None:
+    A bucket holds `per_minute` tokens and refills at `per_minute` a minute, so one
+    left alone for a minute is full again, and a full bucket is the same as none.
+    Buckets are kept in order of last use, and on each request those unused for a
+    minute are dropped (they carry no information), then the least recently used
+    past MAX_BUCKETS: memory is bounded whoever calls. Past MAX_BUCKETS clients
+    within one minute, the least recent of them start afresh; a client that keeps
+    calling is always recent, so its limit holds.
+    """
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        keys: list[str],
+        per_minute: int,
+        metrics: Metrics,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.app = app
         self.keys = [key.encode() for key in keys]
         self.per_minute = per_minute
         self.metrics = metrics
-        self._buckets: dict[str, tuple[float, float]] = {}  # who -> (tokens, last refill)
+        self._clock = clock
+        # who -> (tokens, last refill), least recently used first.
+        self._buckets: OrderedDict[str, tuple[float, float]] = OrderedDict()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["path"] in OPEN_PATHS or scope["method"] == "OPTIONS":
@@ -203,15 +231,28 @@ class AccessControl:
         """0 if a request may go now, else seconds until it may."""
         if not self.per_minute:
             return 0.0
-        now = time.monotonic()
+        now = self._clock()
         rate = self.per_minute / 60.0
-        tokens, last = self._buckets.get(who, (float(self.per_minute), now))
+        tokens, last = self._buckets.pop(who, (float(self.per_minute), now))
         tokens = min(float(self.per_minute), tokens + (now - last) * rate)
+        # Put back last, as the most recently used.
         if tokens >= 1:
             self._buckets[who] = (tokens - 1, now)
-            return 0.0
-        self._buckets[who] = (tokens, now)
-        return (1 - tokens) / rate
+            wait_s = 0.0
+        else:
+            self._buckets[who] = (tokens, now)
+            wait_s = (1 - tokens) / rate
+        self._forget(now)
+        return wait_s
+
+    def _forget(self, now: float) -> None:
+        """Drop the buckets full by now, and the least recently used past MAX_BUCKETS."""
+        buckets = self._buckets
+        while buckets:
+            _, last = next(iter(buckets.values()))
+            if now - last < _REFILL_S and len(buckets) <= MAX_BUCKETS:
+                break
+            buckets.popitem(last=False)
 
 
 def _header(scope: Scope, name: bytes) -> str | None:
