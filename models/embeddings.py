@@ -9,7 +9,6 @@ downloaded. Any sentence-transformers folder (or cached hub id) can replace it;
 from __future__ import annotations
 
 import logging
-import threading
 from collections.abc import Sequence
 from typing import Protocol
 
@@ -30,22 +29,24 @@ class SentenceEncoder(Protocol):
 
 
 class TransformerEncoder:
-    """A sentence-transformers model on the CPU; one encode at a time."""
+    """A sentence-transformers model on the CPU.
+
+    Not thread-safe (its fast tokenizer keeps truncation state): the service
+    gives it one owner thread (service.owner); the CLI calls it from one thread.
+    """
 
     def __init__(self, name: str, model: object) -> None:
         self.name = name
         self._model = model
-        self._lock = threading.Lock()
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
-        with self._lock:
-            vectors = self._model.encode(  # type: ignore[attr-defined]
-                list(texts),
-                normalize_embeddings=True,
-                convert_to_numpy=True,
-                batch_size=64,
-                show_progress_bar=False,
-            )
+        vectors = self._model.encode(  # type: ignore[attr-defined]
+            list(texts),
+            normalize_embeddings=True,
+            convert_to_numpy=True,
+            batch_size=64,
+            show_progress_bar=False,
+        )
         return np.asarray(vectors, dtype=np.float32)
 
 

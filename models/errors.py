@@ -47,3 +47,15 @@ class Cancelled(NewsumError):
 
 class DeadlineExceeded(NewsumError):
     code = "deadline_exceeded"
+
+
+class GenerationFailed(NewsumError):
+    """The model raised while generating (a defect or a resource problem; logged)."""
+
+    code = "generation_failed"
+
+
+class WorkerFailed(NewsumError):
+    """The thread that owned the request's work died; a new one took its place."""
+
+    code = "worker_failed"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Sequence
 from dataclasses import replace
@@ -10,7 +11,14 @@ from typing import TYPE_CHECKING, Literal, Protocol
 from models.attribution import ArticleEvidence
 from models.compare import compare, lead_vs_closing
 from models.embeddings import SentenceEncoder
-from models.errors import InvalidOption, ModelUnavailable
+from models.errors import (
+    Cancelled,
+    DeadlineExceeded,
+    GenerationFailed,
+    InvalidOption,
+    ModelUnavailable,
+    NewsumError,
+)
 from models.textrank import summarize_textrank
 from models.types import (
     AbstractiveSummary,
@@ -18,7 +26,9 @@ from models.types import (
     AttributionReport,
     Comparison,
     Comparisons,
+    EngineStatus,
     ExtractedSentence,
+    ExtractiveSummary,
     GeneratedSentence,
     Report,
     Summaries,
@@ -28,6 +38,7 @@ if TYPE_CHECKING:  # the engine's modules import torch lazily; keep this module 
     from models.abstractive.cancel import Cancellation
     from models.abstractive.checkpoint import GenerationOverrides
 
+log = logging.getLogger("newsum.summarize")
 Method = Literal["textrank", "abstractive"]
 METHODS: tuple[Method, ...] = ("textrank", "abstractive")
 
@@ -51,6 +62,15 @@ class AbstractiveEngine(Protocol):
         cancel: Cancellation | None = None,
     ) -> AbstractiveSummary: ...
 
+    def summarize_batch(
+        self,
+        articles: Sequence[Article],
+        options: GenerationOverrides | None = None,
+        cancels: Sequence[Cancellation] | None = None,
+    ) -> list[AbstractiveSummary | NewsumError]:
+        """One outcome per article, from one padded generation; a stopped row gets its error."""
+        ...
+
 
 def summarize(
     article: Article,
@@ -64,36 +84,78 @@ def summarize(
 ) -> Report:
     """Run the asked-for methods on `article` and compare each with its lead and closing.
 
-    Raises ModelUnavailable when abstractive is the only method asked for and
-    no model can serve it; with TextRank asked for too, the abstractive block
-    says `unavailable` instead.
+    The whole pipeline on the calling thread (the CLI, benchmarks); the service
+    runs the same three steps on its owners: TextRank, generation, `assemble`.
     """
+    check_methods(methods)
+    textrank = summarize_textrank(article, max_sentences) if "textrank" in methods else None
+    generated = None
+    if "abstractive" in methods:
+        outcome: AbstractiveSummary | Exception
+        if abstractive is None:
+            outcome = unavailable("no abstractive engine is loaded")
+        else:
+            try:
+                outcome = abstractive.summarize(article, generation, cancel)
+            except Exception as error:  # settled below: degrade, or the request's error
+                outcome = error
+        generated = settle_generation(outcome, with_textrank=textrank is not None)
+    return assemble(article, textrank, generated, encoder)
+
+
+def check_methods(methods: Sequence[str]) -> None:
     if not methods or any(m not in METHODS for m in methods):
         raise InvalidOption(
             f"methods must be a non-empty subset of {list(METHODS)}; given: {list(methods)}"
         )
+
+
+def settle_generation(
+    outcome: AbstractiveSummary | BaseException, *, with_textrank: bool
+) -> AbstractiveSummary:
+    """The abstractive block for a generation's outcome, or the error the request ends in.
+
+    A stopped request (deadline, client gone) and a bad option end the request.
+    A model that cannot serve or fails degrades to a block with `status`
+    `unavailable` or `error` and a reason when TextRank was asked for too; asked
+    for alone, it is the request's error (503 model_unavailable / generation_failed).
+    """
+    if isinstance(outcome, Cancelled | DeadlineExceeded | InvalidOption):
+        raise outcome
+    if isinstance(outcome, BaseException):
+        if isinstance(outcome, NewsumError):
+            error = outcome
+        else:
+            log.error("the abstractive model failed", exc_info=outcome)
+            error = GenerationFailed(
+                f"the model failed while generating ({type(outcome).__name__}); it is logged"
+            )
+        if not with_textrank:
+            raise error
+        return _empty("error", error.message, None)
+    if outcome.status != "ok" and not with_textrank:
+        raise ModelUnavailable(outcome.reason or "the abstractive model is unavailable")
+    return outcome
+
+
+def assemble(
+    article: Article,
+    textrank: ExtractiveSummary | None,
+    generated: AbstractiveSummary | None,
+    encoder: SentenceEncoder | None = None,
+) -> Report:
+    """Attribute the generated sentences and compare every summary with the lead and closing."""
     timings: dict[str, float] = {}
-    textrank = summarize_textrank(article, max_sentences) if "textrank" in methods else None
     if textrank:
         timings["textrank"] = textrank.elapsed_ms
-    generated = None
-    if "abstractive" in methods:
-        generated = (
-            abstractive.summarize(article, generation, cancel)
-            if abstractive
-            else unavailable("no abstractive engine is loaded")
-        )
-        if generated.status != "ok" and textrank is None:
-            raise ModelUnavailable(generated.reason or "the abstractive model is unavailable")
-        if generated.status == "ok":
-            timings["generation"] = generated.elapsed_ms or 0.0
-            # Tie each generated sentence to the article sentences behind it.
-            started = time.perf_counter()
-            spans = [(s.start, s.end) for s in generated.sentences]
-            sentences = ArticleEvidence(article, encoder).attribute_sentences(generated.text, spans)
-            generated = replace(generated, sentences=sentences)
-            timings["attribution"] = (time.perf_counter() - started) * 1000
-
+    if generated is not None and generated.status == "ok":
+        timings["generation"] = generated.elapsed_ms or 0.0
+        # Tie each generated sentence to the article sentences behind it.
+        started = time.perf_counter()
+        spans = [(s.start, s.end) for s in generated.sentences]
+        sentences = ArticleEvidence(article, encoder).attribute_sentences(generated.text, spans)
+        generated = replace(generated, sentences=sentences)
+        timings["attribution"] = (time.perf_counter() - started) * 1000
     return Report(
         article=article,
         summaries=Summaries(textrank=textrank, abstractive=generated),
@@ -127,8 +189,12 @@ def _compare(
 
 def unavailable(reason: str, model: str | None = None) -> AbstractiveSummary:
     """The abstractive block for a model that cannot serve, with what the operator can do."""
+    return _empty("unavailable", reason, model)
+
+
+def _empty(status: EngineStatus, reason: str, model: str | None) -> AbstractiveSummary:
     return AbstractiveSummary(
-        status="unavailable",
+        status=status,
         reason=reason,
         model=model,
         text="",

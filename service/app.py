@@ -11,11 +11,11 @@ from fastapi import FastAPI
 from fastapi.concurrency import run_in_threadpool
 from fastapi.middleware.cors import CORSMiddleware
 
-from service.batcher import MicroBatcher
 from service.errors import install_error_handlers
 from service.metrics import Metrics
 from service.middleware import AccessControl, BodyLimit, RequestContext
 from service.openapi import publish_models
+from service.owners import OwnedEncoder, model_owner, text_owner
 from service.routes import router
 from service.schemas import AttributeRequest, BatchRequestLine, BatchResultLine, SummarizeRequest
 from service.settings import Settings
@@ -27,7 +27,6 @@ from service.state import (
     record_load_state,
     warm_up,
 )
-from service.worker import ModelWorker
 
 log = logging.getLogger("newsum")
 
@@ -51,15 +50,12 @@ def create_app(settings: Settings | None = None, engines: Engines | None = None)
                 state.engines = await run_in_threadpool(load_engines, settings)
             await run_in_threadpool(warm_up, state.engines)
             state.waiting_for = not_ready_parts(settings, state.engines, loaded=engines is None)
+            # From here on, only their owner threads touch the models.
             abstractive = state.engines.abstractive
-            if (
-                settings.batch_window_ms > 0
-                and abstractive is not None
-                and abstractive.status == "ok"
-            ):
-                state.engines.abstractive = MicroBatcher(
-                    abstractive, settings.batch_window_ms, settings.max_batch_size, metrics
-                )
+            if abstractive is not None and abstractive.status == "ok":
+                state.model = model_owner(abstractive, settings, metrics)
+            if state.engines.encoder is not None:
+                state.encoder = OwnedEncoder(state.engines.encoder, settings, metrics)
         except Exception as error:  # a broken model must not take the service down
             log.exception("loading or warming up the models failed")
             state.waiting_for = [f"warm-up failed: {type(error).__name__}"]
@@ -70,14 +66,13 @@ def create_app(settings: Settings | None = None, engines: Engines | None = None)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        state.text = text_owner(settings, metrics)
         task = asyncio.create_task(start())
         yield
         # A model half loaded on a thread cannot be abandoned (torch aborts the
         # process at exit); loading takes seconds, so shutdown waits for it.
         await task
-        worker.shutdown()
-        if isinstance(state.engines.abstractive, MicroBatcher):
-            state.engines.abstractive.close()
+        await run_in_threadpool(state.close)
 
     app = FastAPI(
         title="newsum",
@@ -86,15 +81,9 @@ def create_app(settings: Settings | None = None, engines: Engines | None = None)
         "with the article's own lead and closing.",
         lifespan=lifespan,
     )
-    # With micro-batching, up to a batch of requests generate together (one batch
-    # at a time); without it, model_concurrency generations at once.
-    batching = settings.batch_window_ms > 0
-    slots = settings.max_batch_size if batching else settings.model_concurrency
-    worker = ModelWorker(slots, settings.model_queue_size, metrics)
     app.state.settings = settings
     app.state.metrics = metrics
     app.state.service = state
-    app.state.worker = worker
     install_error_handlers(app)
     app.include_router(router)
     publish_models(

@@ -8,6 +8,8 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from pydantic import ValidationError
+from pydantic_settings import SettingsError
 from rich.console import Console
 from rich.table import Table
 
@@ -26,9 +28,59 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         return int(args.run(args))
+    except InvalidSettings as error:
+        print(error, file=sys.stderr)
+        return 2
     except NewsumError as error:
         print(f"newsum: {error.code}: {error.message}", file=sys.stderr)
         return 1 if error.code == "model_unavailable" else 2
+
+
+class InvalidSettings(Exception):
+    """NEWSUM_* variables that do not make valid Settings; the message names each one."""
+
+
+# Secrets are named, never echoed.
+_SECRET_SETTINGS = frozenset({"api_keys"})
+
+
+def load_settings() -> Settings:
+    """Settings from the NEWSUM_* variables, all checked before a command does anything."""
+    try:
+        return Settings()
+    except ValidationError as error:
+        raise InvalidSettings(_describe(error)) from None
+    except SettingsError as error:  # a value pydantic-settings could not even parse
+        raise InvalidSettings(f"newsum: invalid setting: {error}") from None
+
+
+def _describe(error: ValidationError) -> str:
+    prefix = Settings.model_config.get("env_prefix", "")
+    lines = ["newsum: invalid settings:"]
+    for problem in error.errors():
+        # A validator's ValueError reads better without pydantic's "Value error, ".
+        cause = problem.get("ctx", {}).get("error")
+        message = str(cause) if isinstance(cause, ValueError) else problem["msg"]
+        if not problem["loc"]:  # about several settings at once; its input is all of them
+            lines.append(f"  {message}")
+            continue
+        field = str(problem["loc"][0])
+        given = "(hidden)" if field in _SECRET_SETTINGS else repr(problem["input"])
+        lines.append(f"  {prefix.upper()}{field.upper()}={given}: {message}{_bounds(field)}")
+    return "\n".join(lines)
+
+
+def _bounds(field: str) -> str:
+    """A numeric setting's whole allowed range ("; allowed: >= 1 and <= 65535"), else ''."""
+    info = Settings.model_fields.get(field)
+    symbols = {"ge": ">=", "gt": ">", "le": "<=", "lt": "<"}
+    bounds = [
+        f"{symbol} {getattr(constraint, name)}"
+        for constraint in (info.metadata if info else [])
+        for name, symbol in symbols.items()
+        if hasattr(constraint, name)
+    ]
+    return f"; allowed: {' and '.join(bounds)}" if bounds else ""
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -94,10 +146,10 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _serve(args: argparse.Namespace) -> int:
+    settings = load_settings()  # before the slow imports: a bad setting fails at once
     from service.app import create_app
     from service.server import run_server
 
-    settings = Settings()
     logging.basicConfig(
         level=settings.log_level.upper(), format="%(levelname)s:     %(name)s: %(message)s"
     )
@@ -115,7 +167,7 @@ def _read(path: str) -> str:
 
 
 def _summarize(args: argparse.Namespace) -> int:
-    settings = Settings()
+    settings = load_settings()
     text = _read(args.file)
     methods: list[Method] = []
     for name in args.methods.split(","):
@@ -158,7 +210,7 @@ def _summarize(args: argparse.Namespace) -> int:
 
 
 def _attribute(args: argparse.Namespace) -> int:
-    settings = Settings()
+    settings = load_settings()
     if args.article == "-" and args.summary == "-":
         print("newsum: only one of ARTICLE and SUMMARY can be read from stdin", file=sys.stderr)
         return 2
@@ -210,7 +262,7 @@ def _fetch_model(args: argparse.Namespace) -> int:
     from models.abstractive.engine import Seq2SeqEngine, open_engine
     from models.abstractive.fetch import fetch_checkpoint
 
-    settings = Settings()
+    settings = load_settings()
     name = args.model or settings.model
     backend = args.backend or settings.backend
     compute_type = args.compute_type or settings.compute_type

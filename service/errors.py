@@ -35,6 +35,8 @@ STATUS_BY_CODE = {
     "overloaded": 503,
     "not_ready": 503,
     "cancelled": 503,
+    "generation_failed": 503,
+    "worker_failed": 503,
     "deadline_exceeded": 504,
     "internal_error": 500,
 }
@@ -113,6 +115,8 @@ def install_error_handlers(app: FastAPI) -> None:
         code = _CODE_BY_HTTP_STATUS.get(error.status_code, "invalid_request")
         response = error_response(code, str(error.detail))
         response.status_code = error.status_code
+        # Starlette's own headers, e.g. the `Allow` a 405 must carry (RFC 9110 §15.5.6).
+        response.headers.update(error.headers or {})
         return response
 
     @app.exception_handler(Exception)

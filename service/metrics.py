@@ -31,14 +31,23 @@ class Metrics:
             buckets=_SECONDS,
             registry=self.registry,
         )
+        # Queues are a fixed set (text, embeddings, model): bounded label values.
         self.queue_depth = Gauge(
             "newsum_queue_depth",
-            "Requests waiting for a model slot.",
+            "Jobs waiting in an owner's queue: text work, embeddings, the model.",
+            ["queue"],
             registry=self.registry,
         )
         self.in_flight = Gauge(
-            "newsum_model_in_flight",
-            "Model generations running now.",
+            "newsum_in_flight",
+            "Jobs an owner's threads are running now.",
+            ["queue"],
+            registry=self.registry,
+        )
+        self.owner_restarts = Counter(
+            "newsum_owner_restarts",
+            "Owner threads that died and were replaced.",
+            ["queue"],
             registry=self.registry,
         )
         self.model_loaded = Gauge(

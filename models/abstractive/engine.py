@@ -6,7 +6,6 @@ postprocess, without the pipeline (gone in transformers v5).
 
 from __future__ import annotations
 
-import threading
 import time
 from collections.abc import Sequence
 
@@ -27,16 +26,20 @@ from models.types import AbstractiveSummary, Article, GeneratedSentence
 
 
 class Seq2SeqEngine:
-    """Summaries from one checkpoint on one backend. Thread-safe: one generation at a time."""
+    """Summaries from one checkpoint on one backend.
+
+    Not thread-safe, on purpose: neither the backends nor a fast tokenizer
+    (whose truncation state is shared: "Already borrowed") are documented as
+    safe for concurrent use, and two generations at once on 2 cores only slow
+    each other down. The service gives each engine one owner thread, which
+    batches instead (service.owner).
+    """
 
     status = "ok"
 
     def __init__(self, checkpoint: Checkpoint, generator: Generator) -> None:
         self.checkpoint = checkpoint
         self.generator = generator
-        # Backends are not documented as safe for concurrent generation, and two
-        # at once on 2 cores only slow each other down; batches share instead.
-        self._lock = threading.Lock()
 
     @property
     def name(self) -> str:
@@ -95,12 +98,10 @@ class Seq2SeqEngine:
         self, texts: list[str], settings: GenerationSettings, cancels: list[Cancellation]
     ) -> list[str | None]:
         c = self.checkpoint
+        if all(cancel.should_stop() for cancel in cancels):  # all gone while preparing
+            return [None for _ in texts]
         batch = c.tokenizer(texts, truncation=True, max_length=c.max_input_tokens)["input_ids"]
-        with self._lock:
-            # A row may have waited for the lock past its deadline: it does not start.
-            if all(cancel.should_stop() for cancel in cancels):
-                return [None for _ in texts]
-            outputs = self.generator.generate(batch, settings, cancels)
+        outputs = self.generator.generate(batch, settings, cancels)
         return [
             None if ids is None else c.tokenizer.decode(ids, skip_special_tokens=True).strip()
             for ids in outputs
@@ -138,6 +139,14 @@ class UnavailableEngine:
         cancel: Cancellation | None = None,
     ) -> AbstractiveSummary:
         return unavailable(self.reason or "unavailable", self.name)
+
+    def summarize_batch(
+        self,
+        articles: Sequence[Article],
+        options: GenerationOverrides | None = None,
+        cancels: Sequence[Cancellation] | None = None,
+    ) -> list[AbstractiveSummary | NewsumError]:
+        return [self.summarize(article) for article in articles]
 
 
 def open_engine(

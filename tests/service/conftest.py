@@ -29,11 +29,16 @@ class LiveServer:
         return len(os.listdir(f"/proc/{self.process.pid}/fd"))
 
     def metric(self, name: str) -> float:
+        """The metric's value, summed over its labels (e.g. every owner's queue)."""
         text = httpx.get(f"{self.url}/metrics").text
-        for line in text.splitlines():
-            if line.startswith(name + " ") or line.startswith(name + "{"):
-                return float(line.rsplit(" ", 1)[1])
-        raise AssertionError(f"metric {name} not found")
+        values = [
+            float(line.rsplit(" ", 1)[1])
+            for line in text.splitlines()
+            if line.startswith(name + " ") or line.startswith(name + "{")
+        ]
+        if not values:
+            raise AssertionError(f"metric {name} not found")
+        return sum(values)
 
 
 def started(client: TestClient, timeout_s: float = 60) -> TestClient:

@@ -122,8 +122,8 @@ def test_metrics_count_requests_stages_and_model_state(client: TestClient) -> No
     assert 'newsum_request_seconds_bucket{endpoint="/v1/summarize"' in text
     for stage in ("segmentation", "textrank", "generation", "attribution"):
         assert f'newsum_stage_seconds_count{{stage="{stage}"}}' in text
-    assert "newsum_queue_depth 0.0" in text
-    assert "newsum_model_in_flight 0.0" in text
+    assert 'newsum_queue_depth{queue="text"} 0.0' in text
+    assert 'newsum_in_flight{queue="text"} 0.0' in text
     client.get("/no/such/path")
     assert 'endpoint="unmatched"' in client.get("/metrics").text
 

@@ -99,7 +99,7 @@ def test_a_client_that_hangs_up_stops_its_generation_without_leaks(
             time.sleep(0.05)
     # Every generation stops (5 s each if it ran on); nothing waits or runs afterwards.
     deadline = time.monotonic() + 10
-    while busy_server.metric("newsum_model_in_flight") or busy_server.metric("newsum_queue_depth"):
+    while busy_server.metric("newsum_in_flight") or busy_server.metric("newsum_queue_depth"):
         assert time.monotonic() < deadline, "generations went on after their clients left"
         time.sleep(0.1)
     print(

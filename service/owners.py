@@ -1,0 +1,103 @@
+"""The owners a running service has, and what each does with a batch of jobs."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from models.abstractive.checkpoint import GenerationOverrides
+from models.embeddings import SentenceEncoder
+from models.errors import NewsumError
+from models.summarize import AbstractiveEngine
+from models.types import AbstractiveSummary, Article
+from service.metrics import Metrics
+from service.owner import Job, Owner
+from service.settings import Settings
+
+TextWork = Callable[[], Any]
+
+
+@dataclass(frozen=True)
+class Generation:
+    article: Article
+    options: GenerationOverrides | None
+
+
+GenerationOutcome = AbstractiveSummary | NewsumError
+TextOwner = Owner[TextWork, Any]
+ModelOwner = Owner[Generation, GenerationOutcome]
+
+
+def text_owner(settings: Settings, metrics: Metrics) -> TextOwner:
+    """`cpu_workers` threads for everything but generation and embeddings."""
+    return Owner(
+        "text",
+        _run_each,
+        metrics,
+        threads=settings.cpu_workers,
+        queue_size=settings.cpu_queue_size,
+        batch_share=settings.batch_queue_share,
+    )
+
+
+def model_owner(engine: AbstractiveEngine, settings: Settings, metrics: Metrics) -> ModelOwner:
+    """The one thread that uses `engine`; with micro-batching it takes several requests at once."""
+    batching = settings.batch_window_ms > 0
+
+    def generate(jobs: list[Job[Generation, GenerationOutcome]]) -> list[GenerationOutcome]:
+        # One generate() call shares one set of options: group, then answer in order.
+        groups: dict[GenerationOverrides | None, list[int]] = {}
+        for position, job in enumerate(jobs):
+            groups.setdefault(job.payload.options, []).append(position)
+        outcomes: list[GenerationOutcome | None] = [None] * len(jobs)
+        for options, positions in groups.items():
+            results = engine.summarize_batch(
+                [jobs[p].payload.article for p in positions],
+                options,
+                [jobs[p].cancel for p in positions],
+            )
+            for position, result in zip(positions, results, strict=True):
+                outcomes[position] = result
+        return [outcome for outcome in outcomes if outcome is not None]
+
+    return Owner(
+        "model",
+        generate,
+        metrics,
+        queue_size=settings.model_queue_size,
+        batch_share=settings.batch_queue_share,
+        max_batch=settings.max_batch_size if batching else 1,
+        window_s=settings.batch_window_ms / 1000,
+    )
+
+
+class OwnedEncoder:
+    """A SentenceEncoder whose model only its owner thread touches; callers wait for it."""
+
+    def __init__(self, encoder: SentenceEncoder, settings: Settings, metrics: Metrics) -> None:
+        self.name = encoder.name
+        self._timeout_s = settings.request_timeout_s
+
+        def encode(jobs: list[Job[list[str], np.ndarray]]) -> list[np.ndarray]:
+            return [encoder.encode(job.payload) for job in jobs]
+
+        # Its callers are the text owner's threads, so at most cpu_workers jobs wait.
+        self.owner: Owner[list[str], np.ndarray] = Owner(
+            "embeddings", encode, metrics, queue_size=settings.cpu_workers
+        )
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        return self.owner.call(list(texts), self._timeout_s)
+
+
+def _run_each(jobs: list[Job[TextWork, Any]]) -> list[Any]:
+    outcomes: list[Any] = []
+    for job in jobs:
+        try:
+            outcomes.append(job.payload())
+        except Exception as error:  # the request's own error, raised again where it waits
+            outcomes.append(error)
+    return outcomes

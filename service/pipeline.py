@@ -1,0 +1,200 @@
+"""A request's work in stages on the owners, never on the event loop.
+
+1. text owner: parse the body (JSON, plain text, an article page), read the
+   article, rank it with TextRank — admitted in the request's lane;
+2. model owner: generate, when asked for and a model serves;
+3. text owner: attribute the generated sentences, compare every summary with
+   the lead and closing — already admitted, so never refused after the model
+   has done its part.
+Every stage runs within the request's one deadline; a client that hangs up
+cancels whichever stage it is in.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable, Coroutine
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from models.abstractive.cancel import Cancellation
+from models.article import check_text, read_article
+from models.errors import InvalidOption
+from models.summarize import (
+    assemble,
+    attribute_summary,
+    check_methods,
+    settle_generation,
+    unavailable,
+)
+from models.textrank import summarize_textrank
+from models.types import AbstractiveSummary, Article, ExtractiveSummary, Report
+from service.errors import ApiError
+from service.metrics import Metrics
+from service.owner import Lane, cancel_on_disconnect
+from service.owners import Generation
+from service.schemas import (
+    AttributeRequest,
+    AttributeResponse,
+    SummarizeRequest,
+    attribute_response,
+)
+from service.settings import Settings
+from service.state import ServiceState
+
+T = TypeVar("T")
+_LOADING_RETRY_S = 5
+
+
+@dataclass(frozen=True)
+class Context:
+    """What a request's work needs of the app."""
+
+    settings: Settings
+    state: ServiceState
+    metrics: Metrics
+
+    @classmethod
+    def of(cls, app_state: Any) -> Context:
+        return cls(app_state.settings, app_state.service, app_state.metrics)
+
+
+@dataclass(frozen=True)
+class _Prepared:
+    body: SummarizeRequest
+    article: Article
+    textrank: ExtractiveSummary | None
+
+
+async def summarize(
+    context: Context,
+    parse: Callable[[], SummarizeRequest],
+    lane: Lane,
+    is_disconnected: Callable[[], Awaitable[bool]] | None = None,
+) -> Report:
+    """The report for one summarize request whose body `parse` reads (on the text owner)."""
+    cancel = Cancellation(timeout_s=context.settings.request_timeout_s)
+    return await _watched(_summarize(context, parse, lane, cancel), cancel, is_disconnected)
+
+
+async def attribute(
+    context: Context,
+    parse: Callable[[], AttributeRequest],
+    is_disconnected: Callable[[], Awaitable[bool]] | None = None,
+) -> AttributeResponse:
+    """Any summary attributed to its article, entirely on the text owner."""
+    cancel = Cancellation(timeout_s=context.settings.request_timeout_s)
+
+    def work() -> AttributeResponse:
+        body = parse()
+        article = _read(context.settings, body)
+        check_text(body.summary, "summary", context.settings.max_summary_chars)
+        cancel.raise_if_stopped()
+        started = time.perf_counter()
+        report = attribute_summary(article, body.summary, encoder=context.state.encoder)
+        context.metrics.observe_stages({"attribution": (time.perf_counter() - started) * 1000})
+        return attribute_response(report)
+
+    return await _watched(_text(context, work, cancel, "interactive"), cancel, is_disconnected)
+
+
+async def _summarize(
+    context: Context, parse: Callable[[], SummarizeRequest], lane: Lane, cancel: Cancellation
+) -> Report:
+    settings, state = context.settings, context.state
+
+    def prepare() -> _Prepared:
+        body = parse()
+        check_methods(body.methods)
+        started = time.perf_counter()
+        article = _read(settings, body)
+        context.metrics.observe_stages({"segmentation": (time.perf_counter() - started) * 1000})
+        cancel.raise_if_stopped()
+        wants_textrank = "textrank" in body.methods
+        textrank = summarize_textrank(article, body.max_sentences) if wants_textrank else None
+        return _Prepared(body, article, textrank)
+
+    prepared = await _text(context, prepare, cancel, lane)
+    generated = None
+    if "abstractive" in prepared.body.methods:
+        outcome = await _generate(context, prepared, cancel, lane)
+        generated = settle_generation(outcome, with_textrank=prepared.textrank is not None)
+
+    def finish() -> Report:
+        report = assemble(prepared.article, prepared.textrank, generated, state.encoder)
+        context.metrics.observe_stages(report.timings_ms)
+        return report
+
+    return await _text(context, finish, cancel, "admitted")
+
+
+async def _generate(
+    context: Context, prepared: _Prepared, cancel: Cancellation, lane: Lane
+) -> AbstractiveSummary | Exception:
+    """The generation's outcome: a summary (maybe `unavailable`), or the error it ended in."""
+    state, body = context.state, prepared.body
+    engine = state.engines.abstractive
+    if body.model is not None and (engine is None or body.model != engine.name):
+        served = engine.name if engine else None
+        raise InvalidOption(
+            f"model {body.model!r} is not served here; GET /v1/models lists: {served!r}"
+        )
+    if state.model is None or engine is None:
+        if state.loading and prepared.textrank is None:
+            raise ApiError(
+                "not_ready",
+                "the model is still loading; retry shortly",
+                retry_after_s=_LOADING_RETRY_S,
+            )
+        if engine is None:
+            return unavailable("no abstractive engine is loaded")
+        return engine.summarize(prepared.article)  # the stand-in's `unavailable` block
+    options = body.generation.overrides() if body.generation else None
+    try:
+        return await state.model.run(Generation(prepared.article, options), cancel, lane)
+    except ApiError:  # refused at admission: the whole request is
+        raise
+    except Exception as error:  # settled by the caller: degrade, or the request's error
+        return error
+
+
+async def text_work(context: Context, work: Callable[[], T], timeout_s: float) -> T:
+    """`work` on the text owner, as part of a request already admitted, within `timeout_s`."""
+    return await _text(context, work, Cancellation(timeout_s=timeout_s), "admitted")
+
+
+async def _text(context: Context, work: Callable[[], T], cancel: Cancellation, lane: Lane) -> T:
+    owner = context.state.text
+    if owner is None:
+        raise ApiError("not_ready", "the server is starting", retry_after_s=_LOADING_RETRY_S)
+    result: T = await owner.run(work, cancel, lane)
+    return result
+
+
+async def _watched(
+    work: Coroutine[Any, Any, T],
+    cancel: Cancellation,
+    is_disconnected: Callable[[], Awaitable[bool]] | None,
+) -> T:
+    # A client that hangs up cancels whatever stage its request is in.
+    watcher = (
+        asyncio.create_task(cancel_on_disconnect(is_disconnected, cancel))
+        if is_disconnected is not None
+        else None
+    )
+    try:
+        return await work
+    finally:
+        if watcher is not None:
+            watcher.cancel()
+
+
+def _read(settings: Settings, body: SummarizeRequest | AttributeRequest) -> Article:
+    return read_article(
+        body.text,
+        title=body.title,
+        standfirst=body.standfirst,
+        language=body.language,
+        limits=settings.limits,
+    )

@@ -1,0 +1,177 @@
+"""Settings are checked when a command starts: a bad NEWSUM_* value stops it with exit status 2."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from pydantic import ValidationError
+
+from service.cli import InvalidSettings, _describe, load_settings, main
+from service.settings import Settings
+
+ROOT = Path(__file__).parents[2]
+
+
+@pytest.fixture(autouse=True)
+def clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No NEWSUM_* variable of the machine running the tests leaks into these."""
+    for name in os.environ:
+        if name.upper().startswith("NEWSUM_"):
+            monkeypatch.delenv(name)
+
+
+def test_the_defaults_are_valid() -> None:
+    assert load_settings() == Settings()
+
+
+@pytest.mark.parametrize(
+    "environment",
+    [
+        {"NEWSUM_BACKEND": "ctranslate2", "NEWSUM_COMPUTE_TYPE": "int8_float32"},
+        {"NEWSUM_BACKEND": "torch", "NEWSUM_COMPUTE_TYPE": "int8"},
+        {"NEWSUM_LOG_LEVEL": "WARNING", "NEWSUM_PORT": "65535", "NEWSUM_TORCH_THREADS": "4"},
+        {"NEWSUM_CORS_ORIGINS": "https://cms.example.com, http://localhost:3000"},
+        {"NEWSUM_CORS_ORIGINS": "*", "NEWSUM_API_KEYS": "k-one,k-two"},
+        {"NEWSUM_BATCH_QUEUE_SHARE": "1", "NEWSUM_RATE_LIMIT_PER_MINUTE": "0"},
+    ],
+)
+def test_good_settings_load(monkeypatch: pytest.MonkeyPatch, environment: dict[str, str]) -> None:
+    for name, value in environment.items():
+        monkeypatch.setenv(name, value)
+    load_settings()
+
+
+def test_the_log_level_is_read_case_insensitively(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("NEWSUM_LOG_LEVEL", "Debug")
+    assert load_settings().log_level == "debug"
+
+
+@pytest.mark.parametrize(
+    ("environment", "expected"),
+    [
+        (
+            {"NEWSUM_COMPUTE_TYPE": "int3"},
+            "NEWSUM_COMPUTE_TYPE='int3': compute type for backend 'torch' must be one of "
+            "float32, int8",
+        ),
+        (
+            {"NEWSUM_BACKEND": "ctranslate2", "NEWSUM_COMPUTE_TYPE": "float16"},
+            "NEWSUM_COMPUTE_TYPE='float16': compute type for backend 'ctranslate2' must be one "
+            "of float32, int8, int8_float32",
+        ),
+        (
+            {"NEWSUM_BACKEND": "onnx"},
+            "NEWSUM_BACKEND='onnx': Input should be 'torch' or 'ctranslate2'",
+        ),
+        (
+            {"NEWSUM_LOG_LEVEL": "verbose"},
+            "NEWSUM_LOG_LEVEL='verbose': log level must be one of debug, info, warning, error, "
+            "critical",
+        ),
+        (
+            {"NEWSUM_PORT": "70000"},
+            "NEWSUM_PORT='70000': Input should be less than or equal to 65535; "
+            "allowed: >= 1 and <= 65535",
+        ),
+        (
+            {"NEWSUM_TORCH_THREADS": "many"},
+            "NEWSUM_TORCH_THREADS='many': Input should be a valid integer",
+        ),
+        (
+            {"NEWSUM_REQUEST_TIMEOUT_S": "0"},
+            "NEWSUM_REQUEST_TIMEOUT_S='0': Input should be greater than 0; "
+            "allowed: > 0 and <= 3600",
+        ),
+        (
+            {"NEWSUM_MAX_ARTICLE_SENTENCES": "1000000"},
+            "NEWSUM_MAX_ARTICLE_SENTENCES='1000000': Input should be less than or equal to 20000",
+        ),
+        (
+            {"NEWSUM_CORS_ORIGINS": "https://cms.example.com/"},
+            "NEWSUM_CORS_ORIGINS='https://cms.example.com/': CORS origins must be '*' or "
+            "scheme://host[:port]",
+        ),
+        (
+            {"NEWSUM_MODEL": ""},
+            "NEWSUM_MODEL='': String should have at least 1 character",
+        ),
+    ],
+)
+def test_a_bad_setting_is_named_with_its_value_and_what_is_allowed(
+    monkeypatch: pytest.MonkeyPatch, environment: dict[str, str], expected: str
+) -> None:
+    for name, value in environment.items():
+        monkeypatch.setenv(name, value)
+    with pytest.raises(InvalidSettings) as caught:
+        load_settings()
+    assert expected in str(caught.value)
+
+
+def test_every_bad_setting_is_listed_at_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("NEWSUM_PORT", "0")
+    monkeypatch.setenv("NEWSUM_COMPUTE_TYPE", "int3")
+    with pytest.raises(InvalidSettings) as caught:
+        load_settings()
+    lines = str(caught.value).splitlines()
+    assert lines[0] == "newsum: invalid settings:"
+    assert [line.split("=")[0].strip() for line in lines[1:]] == [
+        "NEWSUM_PORT",
+        "NEWSUM_COMPUTE_TYPE",
+    ]
+
+
+def test_api_keys_are_named_but_never_echoed() -> None:
+    with pytest.raises(ValidationError) as caught:
+        Settings(api_keys=["k-one", 7])  # type: ignore[list-item]
+    message = _describe(caught.value)
+    assert "NEWSUM_API_KEYS=(hidden)" in message
+    assert "7" not in message
+
+
+@pytest.mark.parametrize(
+    "arguments",
+    [
+        ["summarize", "article.txt"],
+        ["attribute", "article.txt", "summary.txt"],
+        ["fetch-model", "sshleifer/distilbart-cnn-12-6"],
+    ],
+)
+def test_every_command_that_reads_settings_exits_2_on_a_bad_one(
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+    arguments: list[str],
+) -> None:
+    """Before it reads a file or reaches a model hub."""
+    monkeypatch.chdir(tmp_path)  # the files named do not exist: settings come first
+    monkeypatch.setenv("NEWSUM_COMPUTE_TYPE", "int3")
+    assert main(arguments) == 2
+    err = capsys.readouterr().err
+    assert "NEWSUM_COMPUTE_TYPE='int3'" in err
+    assert "must be one of float32, int8" in err
+
+
+def test_serve_exits_2_with_a_message_and_no_traceback() -> None:
+    environment = {
+        **{k: v for k, v in os.environ.items() if not k.upper().startswith("NEWSUM_")},
+        "NEWSUM_COMPUTE_TYPE": "int3",
+    }
+    result = subprocess.run(
+        [sys.executable, "-m", "service.cli", "serve"],
+        cwd=ROOT,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 2
+    assert result.stderr.startswith("newsum: invalid settings:\n")
+    assert "NEWSUM_COMPUTE_TYPE='int3': compute type for backend 'torch' must be one of" in (
+        result.stderr
+    )
+    assert "Traceback" not in result.stderr
