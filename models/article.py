@@ -124,7 +124,9 @@ def _story_units(
                     start, end = trim(text, start + prefix[0], end)
                     if start == end:
                         continue
-                kind = bp.whole_unit_kind(text[start:end])
+                # A sentence that is the whole paragraph was checked as one above.
+                whole = (start, end) == (p_start, p_end)
+                kind = None if whole else bp.whole_unit_kind(text[start:end])
                 if kind:
                     set_aside(start, end, kind)
                     continue

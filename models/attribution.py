@@ -13,11 +13,17 @@ at least a fifth of them. `support` averages how well the best source alone
 and all sources together back s (a fusion of two true halves scores below a
 copy: fusions are where summarisers most often invent relations); each number
 or name of s missing from the article halves it.
+
+Cost: the article is indexed once (term -> the sentences holding it), so a
+summary sentence is scored against every article sentence by a few array
+operations over that index, not a Python loop over sentence pairs; the work is
+(summary sentences x article sentences) array cells, bounded by the service's
+limits (2,000 article sentences, a 20,000-character summary).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Hashable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from itertools import pairwise
 
@@ -49,6 +55,9 @@ MIN_SOURCE_SCORE = 0.25
 # Each number or name the article lacks halves the support: a wrong figure
 # makes a sentence unfaithful however many words it shares.
 _UNSUPPORTED_FACT_FACTOR = 0.5
+# Summary sentences set against the article's embeddings per matrix product: bounds
+# the cosine matrix at this many rows (x 2,000 article sentences x 4 bytes = 2 MB).
+_SIMILARITY_ROWS = 256
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,6 +73,8 @@ class ArticleEvidence:
         self.article = article
         self.encoder = encoder
         self._words = [_words(s.text, article.language) for s in article.sentences]
+        self._terms = _Index(w.terms for w in self._words)
+        self._bigrams = _Index(w.bigrams for w in self._words)
         self.facts = ArticleFacts(f"{article.text}\n{article.lead.text}")
         self._vectors: np.ndarray | None = None
 
@@ -86,20 +97,26 @@ class ArticleEvidence:
         self, summary: str, spans: Sequence[tuple[int, int]]
     ) -> tuple[GeneratedSentence, ...]:
         texts = [summary[s:e] for s, e in spans]
-        similarities = self._similarities(texts)
+        rows = self._similarities(texts)
         return tuple(
-            self._attribute_one(text, start, end, None if similarities is None else similarities[i])
-            for i, (text, (start, end)) in enumerate(zip(texts, spans, strict=True))
+            self._attribute_one(text, start, end, None if rows is None else next(rows))
+            for text, (start, end) in zip(texts, spans, strict=True)
         )
 
-    def _similarities(self, texts: list[str]) -> np.ndarray | None:
+    def _similarities(self, texts: list[str]) -> Iterator[np.ndarray] | None:
+        """Each text's rescaled cosines with every article sentence, row by row."""
         article_vectors = self.vectors()
         if article_vectors is None or self.encoder is None or not texts:
             return None
-        cosines = self.encoder.encode(texts) @ article_vectors.T
+        vectors = self.encoder.encode(texts)
         span = _SIMILARITY_CEILING - _SIMILARITY_FLOOR
-        similarities: np.ndarray = np.clip((cosines - _SIMILARITY_FLOOR) / span, 0.0, 1.0)
-        return similarities
+
+        def rows() -> Iterator[np.ndarray]:
+            for first in range(0, len(vectors), _SIMILARITY_ROWS):
+                cosines = vectors[first : first + _SIMILARITY_ROWS] @ article_vectors.T
+                yield from np.clip((cosines - _SIMILARITY_FLOOR) / span, 0.0, 1.0)
+
+        return rows()
 
     def _attribute_one(
         self, text: str, start: int, end: int, similarity: np.ndarray | None
@@ -110,7 +127,7 @@ class ArticleEvidence:
             return GeneratedSentence(text, start, end, (), 0.0, missing)
 
         # Score every article sentence, then cover the summary sentence greedily.
-        lexical = np.array([_lexical(words, candidate) for candidate in self._words])
+        lexical = self._lexical_scores(words)
         if similarity is not None:
             lexical = _LEXICAL_WEIGHT * lexical + (1 - _LEXICAL_WEIGHT) * similarity
         scores = np.clip(lexical, 0.0, 1.0)  # float32 cosines of copies can exceed 1
@@ -118,11 +135,12 @@ class ArticleEvidence:
         support = self._support(words, sources, similarity)
         support *= _UNSUPPORTED_FACT_FACTOR ** len(missing)
 
-        ranked = sorted(range(len(scores)), key=lambda i: (-scores[i], i))
         # The least bad match of an unsupported sentence is no source: list none.
         listed = {i for i in sources if scores[i] >= MIN_SOURCE_SCORE}
-        for i in ranked:
-            if len(listed) >= _MAX_ATTRIBUTIONS or scores[i] < _MIN_ALTERNATIVE_SCORE:
+        # Then strong alternatives, best first (ties: the earlier sentence).
+        strong = np.flatnonzero(scores >= _MIN_ALTERNATIVE_SCORE)
+        for i in strong[np.argsort(-scores[strong], kind="stable")].tolist():
+            if len(listed) >= _MAX_ATTRIBUTIONS:
                 break
             listed.add(i)
         attributions = tuple(
@@ -131,34 +149,69 @@ class ArticleEvidence:
         )
         return GeneratedSentence(text, start, end, attributions, min(float(support), 1.0), missing)
 
+    def _lexical_scores(self, words: _Words) -> np.ndarray:
+        """`_lexical` of `words` against every article sentence, from the index."""
+        count = len(self._words)
+        coverage: np.ndarray = self._terms.shared(words.terms, count) / len(words.terms)
+        if not words.bigrams:  # one-word sentences have no bigrams
+            return coverage
+        fragments = self._bigrams.shared(words.bigrams, count) / len(words.bigrams)
+        return 0.5 * coverage + 0.5 * fragments
+
     def _cover(self, words: _Words, scores: np.ndarray) -> list[int]:
         best = int(np.argmax(scores))
         sources = [best]
-        covered = set(words.terms & self._words[best].terms)
+        covered = words.terms & self._words[best].terms
         while len(sources) < _MAX_SOURCES:
-            gains = [
-                (len((words.terms & candidate.terms) - covered), i)
-                for i, candidate in enumerate(self._words)
-                if i not in sources and scores[i] >= MIN_SOURCE_SCORE
-            ]
-            if not gains:
+            eligible = scores >= MIN_SOURCE_SCORE
+            eligible[sources] = False
+            candidates = np.flatnonzero(eligible)
+            if not len(candidates):
                 break
-            gain, chosen = max(gains, key=lambda g: (g[0], scores[g[1]], -g[1]))
+            gains = self._terms.shared(words.terms - covered, len(self._words))[candidates]
+            gain = int(gains.max())
             if gain / len(words.terms) < _MIN_GAIN:
                 break
+            # The most still-uncovered terms; ties: the higher score, then the earlier.
+            candidates = candidates[gains == gain]
+            chosen = int(candidates[np.argmax(scores[candidates])])
             sources.append(chosen)
             covered |= words.terms & self._words[chosen].terms
         return sources
 
     def _support(self, words: _Words, sources: list[int], similarity: np.ndarray | None) -> float:
-        terms = frozenset().union(*(self._words[i].terms for i in sources))
-        bigrams = frozenset().union(*(self._words[i].bigrams for i in sources))
         best_alone = max(_lexical(words, self._words[i]) for i in sources)
-        lexical = 0.5 * best_alone + 0.5 * _lexical(words, _Words(terms, bigrams))
+        together = _lexical(words, *(self._words[i] for i in sources))
+        lexical = 0.5 * best_alone + 0.5 * together
         if similarity is None:
             return lexical
         semantic = float(max(similarity[i] for i in sources))
         return _LEXICAL_WEIGHT * lexical + (1 - _LEXICAL_WEIGHT) * semantic
+
+
+class _Index:
+    """Which article sentences hold each term (or bigram): an inverted index."""
+
+    def __init__(self, sentences: Iterable[frozenset[Hashable]]) -> None:
+        self._ids: dict[Hashable, int] = {}
+        ids: list[int] = []
+        sizes: list[int] = []
+        for items in sentences:
+            ids.extend(self._ids.setdefault(item, len(self._ids)) for item in items)
+            sizes.append(len(items))
+        # The sentence numbers of every item, grouped by item, in sentence order.
+        item_ids = np.array(ids, dtype=np.intp)
+        self._rows = np.repeat(np.arange(len(sizes)), sizes)[np.argsort(item_ids, kind="stable")]
+        ends = np.cumsum(np.bincount(item_ids, minlength=len(self._ids)))
+        self._starts = [0, *ends.tolist()]
+
+    def shared(self, items: Iterable[Hashable], count: int) -> np.ndarray:
+        """How many of `items` each of the `count` sentences holds."""
+        ids = [self._ids[item] for item in items if item in self._ids]
+        if not ids:
+            return np.zeros(count, dtype=np.intp)
+        rows = [self._rows[self._starts[i] : self._starts[i + 1]] for i in ids]
+        return np.bincount(np.concatenate(rows), minlength=count)
 
 
 def _words(text: str, language: str) -> _Words:
@@ -168,9 +221,11 @@ def _words(text: str, language: str) -> _Words:
     return _Words(frozenset(terms or tokens), frozenset(pairwise(tokens)))
 
 
-def _lexical(summary: _Words, candidate: _Words) -> float:
-    coverage = len(summary.terms & candidate.terms) / len(summary.terms)
+def _lexical(summary: _Words, *candidates: _Words) -> float:
+    """Coverage and fragments of `summary` in what `candidates` hold between them."""
+    terms = sum(any(t in c.terms for c in candidates) for t in summary.terms)
+    coverage = terms / len(summary.terms)
     if not summary.bigrams:  # one-word sentences have no bigrams
         return coverage
-    fragments = len(summary.bigrams & candidate.bigrams) / len(summary.bigrams)
-    return 0.5 * coverage + 0.5 * fragments
+    bigrams = sum(any(b in c.bigrams for c in candidates) for b in summary.bigrams)
+    return 0.5 * coverage + 0.5 * (bigrams / len(summary.bigrams))

@@ -9,13 +9,30 @@ the Newsroom corpus (Grusky et al. 2018) and common wire formats.
 
 from __future__ import annotations
 
+import functools
+
 import regex
 
 _FLAGS = regex.IGNORECASE | regex.VERSION1
 
 # Credit, sharing and newsletter lines are short; a long sentence that happens
-# to start "Written by ..." is story text.
+# to start "Written by ..." is story text. Short in characters too (25 words
+# of news run to ~150): the `regex` module backtracks in time quadratic in the
+# span it scans on some of these patterns (a greedy run followed by a choice of
+# characters), so they must never see a 50,000-character "word".
 _SHORT_WORDS = 25
+_SHORT_CHARS = 400
+# Boilerplate lines repeat within a page and across pages ("Advertisement",
+# "Share this"), and a flood of them is one unit a line: short units' kinds are
+# remembered (at most this many x _SHORT_CHARS characters).
+_CACHED_UNITS = 4096
+# Prefixes glued to a sentence (datelines, staff bylines, photo credits) run to
+# ~100 characters; their patterns read this much of the sentence, for the same
+# reason, which bounds one sentence's cost whatever its length.
+_PREFIX_WINDOW = 250
+# A leading stamp has ~10 tokens ("updated 8:10 AM EDT, Tue July 29, 2014");
+# reading more than this many only costs time on a sentence of digits.
+_MAX_STAMP_TOKENS = 32
 
 # (kind, pattern, applies only to short units)
 _WHOLE_UNITS: tuple[tuple[str, regex.Pattern[str], bool], ...] = tuple(
@@ -115,7 +132,17 @@ _STORY_START = regex.compile(r"\s+[\p{Lu}\"“‘'(]")
 
 def whole_unit_kind(unit: str) -> str | None:
     """The boilerplate kind of a whole line or sentence, or None for story text."""
-    short = len(unit.split()) <= _SHORT_WORDS
+    if len(unit) <= _SHORT_CHARS:
+        return _short_unit_kind(unit)
+    return _unit_kind(unit, short=False)
+
+
+@functools.lru_cache(maxsize=_CACHED_UNITS)
+def _short_unit_kind(unit: str) -> str | None:
+    return _unit_kind(unit, short=len(unit.split()) <= _SHORT_WORDS)
+
+
+def _unit_kind(unit: str, *, short: bool) -> str | None:
     for kind, pattern, short_only in _WHOLE_UNITS:
         if (short or not short_only) and pattern.search(unit):
             return kind
@@ -134,7 +161,7 @@ def prefix_length(sentence: str) -> tuple[int, str] | None:
         ("byline", _STAFF_BYLINE),
         ("credit", _PHOTO_CREDIT),
     ):
-        match = pattern.match(sentence)
+        match = pattern.match(sentence, 0, _PREFIX_WINDOW)
         if match and match.end() > 0 and (kind != "dateline" or _has_dateline_head(match)):
             return match.end(), kind
     return None
@@ -155,7 +182,7 @@ def _stamp_length(unit: str) -> int:
     best = 0
     valid = False
     first = True
-    while True:
+    for _ in range(_MAX_STAMP_TOKENS):
         match = _STAMP_TOKEN.match(unit, position)
         if match is None or match.end() == position:
             break

@@ -23,6 +23,7 @@ the article, compared case-folded and without dots ("U.S." = "US").
 
 from __future__ import annotations
 
+import bisect
 import math
 from typing import Literal
 
@@ -86,16 +87,17 @@ class ArticleFacts:
     def __init__(self, text: str) -> None:
         # Every quantity of the article by kind, and every number as written or scaled
         # (what a bare number of a summary may match).
-        self.quantities: dict[_Kind, set[float]] = {
-            "amount": set(), "percent": set(), "points": set()
-        }  # fmt: skip
-        self.numbers: set[float] = set()
+        quantities: dict[_Kind, set[float]] = {"amount": set(), "percent": set(), "points": set()}
+        numbers: set[float] = set()
         for match in (*_NUMBER.finditer(text), *_NUMBER_WORD.finditer(text)):
             number = _Number(match)
-            self.numbers.add(number.written)
+            numbers.add(number.written)
             for kind, value in number.readings:
-                self.quantities[kind].add(value)
-                self.numbers.add(value)
+                quantities[kind].add(value)
+                numbers.add(value)
+        # Sorted, so a lookup is a binary search, not a scan of every value.
+        self.quantities = {kind: _Values(values) for kind, values in quantities.items()}
+        self.numbers = _Values(numbers)
         self.words: set[str] = set()
         for word in _WORD.findall(text):
             self.words.add(_plain(word))
@@ -105,8 +107,8 @@ class ArticleFacts:
         """Whether the number `match` found in a summary stands for a quantity of the article."""
         number = _Number(match)
         if number.bare:
-            return _has(self.numbers, number.written)
-        return any(_has(self.quantities[kind], value) for kind, value in number.readings)
+            return self.numbers.has(number.written)
+        return any(self.quantities[kind].has(value) for kind, value in number.readings)
 
     def has_name(self, name: str) -> bool:
         return all(self._has_word(word) for word in _WORD.findall(name))
@@ -162,8 +164,21 @@ class _Number:
             self.readings.add((kind, value))
 
 
-def _has(values: set[float], value: float) -> bool:
-    return any(math.isclose(value, v, rel_tol=_RELATIVE_TOLERANCE) for v in values)
+class _Values:
+    """Numbers, sorted: whether one is among them (to a relative tolerance) in O(log n)."""
+
+    def __init__(self, values: set[float]) -> None:
+        self._sorted = sorted(values)
+
+    def has(self, value: float) -> bool:
+        # Twice isclose's window on each side, then isclose itself decides.
+        margin = 2 * _RELATIVE_TOLERANCE * abs(value)
+        index = bisect.bisect_left(self._sorted, value - margin)
+        while index < len(self._sorted) and self._sorted[index] <= value + margin:
+            if math.isclose(value, self._sorted[index], rel_tol=_RELATIVE_TOLERANCE):
+                return True
+            index += 1
+        return False
 
 
 def _unit_name(unit: str) -> str:

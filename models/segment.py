@@ -8,12 +8,17 @@ segmenter: abbreviation lists and rules for ~300 languages, no data download).
 
 from __future__ import annotations
 
+import re
+
 import sentencex
 
 Span = tuple[int, int]
 
 # Every line terminator Python's str.splitlines() knows; CRLF counts as one break.
-_LINE_BREAKS = frozenset("\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029")
+_LINE_BREAKS = "\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"
+_LINE_BREAK = re.compile(f"\r\n|[{_LINE_BREAKS}]")
+# Line breaks inside a paragraph become spaces (same length, so offsets hold).
+_BREAKS_TO_SPACES = str.maketrans(dict.fromkeys(_LINE_BREAKS, " "))
 # Invisible characters that may sit at a span's edge (a UTF-8 byte-order mark,
 # zero-width space, direction marks) are trimmed like whitespace.
 _INVISIBLE = frozenset("\ufeff\u200b\u200e\u200f\u2060")
@@ -65,7 +70,7 @@ def split_sentences(text: str, start: int, end: int, language: str) -> list[Span
     # Line breaks inside a paragraph are wraps (see split_paragraphs); sentencex
     # would end a sentence at each, so it sees spaces there. Same length, so
     # its offsets stay ours.
-    chunk = "".join(" " if char in _LINE_BREAKS else char for char in text[start:end])
+    chunk = text[start:end].translate(_BREAKS_TO_SPACES)
     cuts = sorted({int(b["end_index"]) for b in sentencex.get_sentence_boundaries(language, chunk)})
     sentences: list[Span] = []
     previous = 0
@@ -86,19 +91,13 @@ def split_sentences(text: str, start: int, end: int, language: str) -> list[Span
 
 
 def _lines(text: str) -> list[Span]:
-    lines: list[Span] = []
-    start = 0
-    i = 0
-    while i < len(text):
-        char = text[i]
-        if char in _LINE_BREAKS:
-            lines.append((start, i))
-            i += 2 if text.startswith("\r\n", i) else 1
-            start = i
-        else:
-            i += 1
-    lines.append((start, len(text)))
-    return lines
+    starts = [0]
+    ends = []
+    for match in _LINE_BREAK.finditer(text):
+        ends.append(match.start())
+        starts.append(match.end())
+    ends.append(len(text))
+    return list(zip(starts, ends, strict=True))
 
 
 def _is_wrap(text: str, previous: Span, line: Span) -> bool:

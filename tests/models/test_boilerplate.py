@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from models.boilerplate import prefix_length, whole_unit_kind
@@ -92,3 +94,27 @@ def test_prefixes_glued_to_the_first_sentence_are_cut_off(
 )
 def test_sentences_that_merely_start_with_a_date_or_acronym_keep_it(sentence: str) -> None:
     assert prefix_length(sentence) is None
+
+
+@pytest.mark.parametrize(
+    "unit",
+    [
+        "A'" * 50_000,  # a dateline's place, backtracked over at every character
+        "WASHINGTON " + "A’ " * 30_000,
+        "Photo: " + " " * 100_000 + "x",  # a credit's spaces before its 80 free characters
+        "1," * 50_000,  # stamp tokens, none of them a time, date or year
+        "Updated " + "-- " * 30_000,
+        "By " + "A." * 50_000,  # one 100,000-character "word": few words, yet not a byline
+    ],
+)
+def test_pathological_units_cost_linear_time(unit: str) -> None:
+    """The first five took 0.7-2 s each, quadratic in their length; now about a millisecond."""
+    started = time.process_time()
+    assert whole_unit_kind(unit) is None
+    prefix_length(unit)
+    assert time.process_time() - started < 0.05
+
+
+def test_a_few_long_words_are_not_a_short_boilerplate_line() -> None:
+    assert whole_unit_kind("Follow us " + "x" * 50) == "social"
+    assert whole_unit_kind("Follow us " + "x" * 500) is None

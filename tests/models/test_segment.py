@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from models.segment import is_blank, split_paragraphs, split_sentences
+from models.segment import _lines, is_blank, split_paragraphs, split_sentences
 
 
 def sentences_of(text: str, language: str = "en") -> list[str]:
@@ -107,3 +107,24 @@ def test_spans_are_ordered_trimmed_and_cover_every_visible_character(text: str) 
             previous_end = end
         previous_end = p_end
     assert all(covered[i] or is_blank(char) for i, char in enumerate(text))
+
+
+def lines_one_character_at_a_time(text: str) -> list[tuple[int, int]]:
+    """The definition `_lines` implements with one regex: CRLF is one break."""
+    lines, start, i = [], 0, 0
+    while i < len(text):
+        if text[i] in "\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029":
+            lines.append((start, i))
+            i += 2 if text.startswith("\r\n", i) else 1
+            start = i
+        else:
+            i += 1
+    return [*lines, (start, len(text))]
+
+
+@given(st.text(alphabet="ab \n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029", max_size=60))
+def test_lines_break_at_every_line_terminator(text: str) -> None:
+    assert _lines(text) == lines_one_character_at_a_time(text)
+    # str.splitlines() knows the same terminators, and drops an empty last line.
+    pieces = [text[s:e] for s, e in _lines(text)]
+    assert pieces[:-1] + ([pieces[-1]] if pieces[-1] else []) == text.splitlines()

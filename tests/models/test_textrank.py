@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 from models.article import read_article
 from models.errors import InvalidOption
+from models.terms import content_terms
 from models.textrank import _shared_term_counts, rank_sentences, summarize_textrank
 from models.types import Article
 
@@ -92,13 +93,27 @@ def test_summary_length_out_of_range_is_refused(bad: int, sample_text: str) -> N
         summarize_textrank(read_article(sample_text), bad)
 
 
-def test_dense_and_sparse_overlap_counts_agree(sample_text: str) -> None:
-    from models.terms import content_terms
-
+def test_overlap_counts_are_shared_distinct_terms(sample_text: str) -> None:
     terms = [content_terms(s.text, "en")[0] for s in read_article(sample_text).sentences]
-    dense = _shared_term_counts(terms)
-    sparse = _shared_term_counts(terms, dense_cells=0)
-    assert np.array_equal(dense, sparse)
+    expected = [[len(set(a) & set(b)) for b in terms] for a in terms]
+    assert np.array_equal(_shared_term_counts(terms), expected)
+
+
+def test_long_articles_rank_on_a_sparse_graph_as_on_a_dense_one() -> None:
+    """Past _DENSE_SENTENCES a graph with few edges is sparse; its scores are the dense one's."""
+    sentences = [f"Topic{(i * 7) % 150} and topic{(i * 11 + 3) % 150} on {i}." for i in range(400)]
+    article = read_article("\n".join(sentences), language="en")
+    terms = [content_terms(s.text, "en")[0] for s in article.sentences]
+    assert not isinstance(_shared_term_counts(terms), np.ndarray)
+    sparse_ranking = rank_sentences(article)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr("models.textrank._DENSE_SENTENCES", 10_000)
+        assert isinstance(_shared_term_counts(terms), np.ndarray)
+        dense_ranking = rank_sentences(article)
+    # Same scores but for rounding, which may order exact ties (sentences 47, 197
+    # and 347 have the same terms and neighbours) either way.
+    sparse_scores = {r.sentence: r.score for r in sparse_ranking}
+    assert sparse_scores == pytest.approx({r.sentence: r.score for r in dense_ranking}, rel=1e-12)
 
 
 sentence_words = st.lists(
