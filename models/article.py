@@ -15,7 +15,15 @@ from models import boilerplate as bp
 from models.errors import EmptyInput, InputTooLong, InvalidUnicode
 from models.language import guess_language
 from models.segment import Span, split_paragraphs, split_sentences, trim
-from models.types import Article, Boilerplate, Closing, Lead, Paragraph, Sentence
+from models.types import (
+    Article,
+    Boilerplate,
+    Closing,
+    Lead,
+    Paragraph,
+    Sentence,
+    StandfirstSource,
+)
 from models.types import Span as TextSpan
 
 # Lead-3, the standard news baseline (See et al. 2017; Grusky et al. 2018).
@@ -42,8 +50,13 @@ def read_article(
     standfirst: str | None = None,
     language: str | None = None,
     limits: Limits = Limits(),
+    standfirst_source: StandfirstSource = "request",
 ) -> Article:
-    """Segment `text` and find its lead, closing and boilerplate."""
+    """Segment `text` and find its lead, closing and boilerplate.
+
+    `standfirst_source` says where a standfirst came from (the request, or the
+    article page's own description), for the answer to report.
+    """
     # Refuse what cannot be read: lone surrogates, blank text, too much text.
     check_text(text, "text", limits.max_chars)
     title = _optional_text(title, "title", limits.max_chars)
@@ -75,6 +88,7 @@ def read_article(
         lead=_lead(sentences, paragraphs, standfirst),
         closing=_closing(sentences, paragraphs),
         boilerplate=tuple(leftovers),
+        standfirst_source=standfirst_source if standfirst else None,
     )
 
 

@@ -32,6 +32,14 @@ def is_blank(char: str) -> bool:
     return char.isspace() or char in _INVISIBLE
 
 
+# The same test as a regular expression (JSON Schema's `pattern`, ECMA-262 and
+# Python alike): text that holds one character that is not blank. Every
+# character Python calls whitespace lies below U+3001.
+BLANK_CHARACTERS = "".join(sorted({chr(c) for c in range(0x3001) if chr(c).isspace()} | _INVISIBLE))
+BLANK_CLASS = "".join(f"\\u{ord(c):04x}" for c in BLANK_CHARACTERS)  # for inside [...]
+NOT_BLANK_PATTERN = f"[^{BLANK_CLASS}]"
+
+
 def trim(text: str, start: int, end: int) -> Span:
     """The span without leading and trailing whitespace (possibly empty)."""
     while start < end and is_blank(text[start]):

@@ -12,6 +12,7 @@ from typing import Literal
 LeadMethod = Literal["standfirst", "first_paragraph", "first_sentences"]
 ClosingMethod = Literal["last_paragraph", "last_sentences"]
 EngineStatus = Literal["ok", "unavailable", "error"]
+StandfirstSource = Literal["request", "page"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,6 +76,7 @@ class Article:
     lead: Lead
     closing: Closing | None
     boilerplate: tuple[Boilerplate, ...]
+    standfirst_source: StandfirstSource | None = None  # where `lead` came from when a standfirst
 
 
 @dataclass(frozen=True, slots=True)

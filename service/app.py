@@ -89,12 +89,12 @@ def create_app(settings: Settings | None = None, engines: Engines | None = None)
     publish_models(
         app,
         (SummarizeRequest, AttributeRequest, BatchRequestLine, BatchResultLine),
-        {
-            ("SummarizeRequest", "text"): settings.max_article_chars,
-            ("BatchRequestLine", "text"): settings.max_article_chars,
-            ("AttributeRequest", "text"): settings.max_article_chars,
-            ("AttributeRequest", "summary"): settings.max_summary_chars,
-        },
+        settings,
+        lambda: (
+            []
+            if state.loading or not state.engines.abstractive
+            else [state.engines.abstractive.name]
+        ),
     )
 
     # Added innermost first: the request context wraps everything, then CORS,

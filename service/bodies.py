@@ -18,33 +18,30 @@ way of failing a 4xx answer and parsing linear in the body's size:
 - A request is an object; any other top level is `invalid_request`.
 
 Messages state the limit and a position, never the submitted text. An HTML
-page's main text is extracted by trafilatura (Barbaresi 2021), which keeps
-paragraph breaks and drops navigation, comments and footers.
+page is read by `models.page` (its main text, title and description).
 """
 
 from __future__ import annotations
 
 import codecs
 import json
-import logging
 import math
 import re
 import sys
 from collections.abc import Callable
-from typing import Any, NoReturn, TypeVar
+from typing import Annotated, Any, NoReturn, TypeVar
 
 import numpy as np
 from fastapi import Request
 from fastapi.exceptions import RequestValidationError
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, TypeAdapter, ValidationError
 
-from models.errors import EmptyInput, InvalidUnicode
+from models.errors import InvalidUnicode
+from models.page import read_page
 from service.errors import ApiError
-from service.schemas import TITLE_MAX_CHARS, SummarizeRequest
+from service.schemas import SummarizeRequest
 
 RequestModel = TypeVar("RequestModel", bound=BaseModel)
-# trafilatura logs ERROR for every page it cannot parse; for us that is a 422, not news.
-logging.getLogger("trafilatura").setLevel(logging.CRITICAL)
 
 JSON = "application/json"
 PLAIN = "text/plain"
@@ -88,22 +85,33 @@ async def summarize_request(request: Request) -> Callable[[], SummarizeRequest]:
     """The summarize request's body, read; parsing it is CPU work, left to the caller's thread.
 
     JSON, plain text or an article page; the media type and the query are
-    checked here, at once.
+    checked here, at once. Query parameters are options for every body type:
+    with a JSON body they fill in the fields the body leaves out, and are
+    held to the same limits.
     """
     kind = require(request, JSON, PLAIN, HTML)
     raw = await request.body()
-    if kind == JSON:
-        return lambda: validate(SummarizeRequest, parse_json(raw))
-    fields = _query_fields(request.query_params.multi_items())
+    query = _query_fields(request.query_params.multi_items())
     charset = _charset(request)
 
     def parse() -> SummarizeRequest:
+        if kind == JSON:
+            data = parse_json(raw)
+            return validate(SummarizeRequest, {**query, **data} if isinstance(data, dict) else data)
+        fields = dict(query)
         if kind == PLAIN:
             fields["text"] = _decode(raw, charset)
-        else:
-            fields["text"], title = _article_page(raw)
-            fields.setdefault("title", title)
-        return validate(SummarizeRequest, fields)
+            return validate(SummarizeRequest, fields)
+        page = read_page(raw)
+        fields["text"] = page.text
+        fields.setdefault("title", page.title)
+        # The page's own description is its standfirst unless the request gives one.
+        from_page = "standfirst" not in fields and page.description is not None
+        if from_page:
+            fields["standfirst"] = page.description
+        body = validate(SummarizeRequest, fields)
+        body.standfirst_from_page = from_page
+        return body
 
     return parse
 
@@ -223,6 +231,7 @@ def _json_type(data: Any) -> str:
 
 
 def _query_fields(items: list[tuple[str, str]]) -> dict[str, Any]:
+    """The query's options, each held to its field's limits, whatever the body type."""
     fields: dict[str, Any] = {}
     for name, value in items:
         if name not in PLAIN_TEXT_PARAMETERS:
@@ -233,9 +242,27 @@ def _query_fields(items: list[tuple[str, str]]) -> dict[str, Any]:
         if name == "methods":
             # Both ?methods=a,b and ?methods=a&methods=b.
             fields.setdefault("methods", []).extend(m for m in value.split(",") if m)
+        elif name in fields:
+            raise ApiError("invalid_request", f"query parameter {name!r} is given twice")
         else:
             fields[name] = value
+    problems = []
+    for name, value in fields.items():
+        try:
+            fields[name] = _QUERY_FIELDS[name].validate_python(value)
+        except ValidationError as error:
+            problems += [{**d, "loc": ("query", name, *d["loc"])} for d in error.errors()]
+    if problems:
+        raise RequestValidationError(problems)
     return fields
+
+
+# Each query parameter validated as its request field is (type, limits, pattern).
+_QUERY_FIELDS: dict[str, TypeAdapter[Any]] = {
+    name: TypeAdapter(Annotated[field.annotation, field])  # type: ignore[arg-type]
+    for name, field in SummarizeRequest.model_fields.items()
+    if name in PLAIN_TEXT_PARAMETERS
+}
 
 
 def _charset(request: Request) -> str:
@@ -253,18 +280,3 @@ def _decode(raw: bytes, charset: str) -> str:
         raise ApiError("invalid_request", f"unknown charset {charset!r}; send UTF-8") from None
     except UnicodeDecodeError as error:
         raise InvalidUnicode(f"the body is not valid {charset} at byte {error.start}") from None
-
-
-def _article_page(raw: bytes) -> tuple[str, str | None]:
-    """The main text of an article page, paragraphs on their own lines, and its title."""
-    import trafilatura
-
-    # trafilatura reads the page's own charset declaration from the bytes.
-    text = trafilatura.extract(
-        raw, output_format="txt", include_comments=False, include_tables=False, deduplicate=True
-    )
-    if not text or not text.strip():
-        raise EmptyInput(f"no article text found in the HTML page ({len(raw)} bytes)")
-    metadata = trafilatura.extract_metadata(raw)
-    title = metadata.title if metadata and metadata.title else None
-    return text, title[:TITLE_MAX_CHARS] if title else None

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from fastapi import FastAPI
 from pydantic import BaseModel
 
+from models.page import VISIBLE_TEXT_PATTERN
+from models.segment import NOT_BLANK_PATTERN
 from service.schemas import ErrorResponse
+from service.settings import Settings
 
 _ERROR_TEXT = {
     401: "unauthorized: API keys are configured and the request has none or a wrong one",
@@ -62,7 +65,14 @@ def summarize_body(query_fields: Mapping[str, Any], names: tuple[str, ...]) -> d
                     "He met his Iraqi counterpart in Baghdad.",
                 },
                 "text/html": {
-                    "schema": {"type": "string", "description": "An article page."},
+                    "schema": {
+                        "type": "string",
+                        "description": "An article page: its main text is read (trafilatura), "
+                        "else its visible text; a page with no text outside its markup is "
+                        "422 empty_input. The page is bounded by the body limit in bytes "
+                        "(413), its text by the article limit in characters (422 "
+                        "input_too_long).",
+                    },
                     "example": "<html><body><article><p>Syria's interim Foreign Minister "
                     "visited Iraq on Friday.</p><p>He met his Iraqi counterpart.</p>"
                     "</article></body></html>",
@@ -73,27 +83,38 @@ def summarize_body(query_fields: Mapping[str, Any], names: tuple[str, ...]) -> d
 
 
 def batch_body() -> dict[str, Any]:
+    # An array in the document, one item per line on the wire: a generator given
+    # an NDJSON serializer (tests/service/schemathesis_hooks.py) can produce it.
+    lines = "Newline-delimited JSON: one BatchRequestLine per line (an array here)."
     return {
         "requestBody": {
             "required": True,
             "content": {
                 "application/x-ndjson": {
                     "schema": {
-                        "type": "string",
-                        "description": "One BatchRequestLine (JSON) per line.",
+                        "type": "array",
+                        "items": {"$ref": "#/components/schemas/BatchRequestLine"},
+                        "minItems": 1,
+                        "description": lines,
                     },
-                    "example": '{"id": "a1", "text": "First article. It has two sentences."}\n'
-                    '{"id": "a2", "text": "Second article here.", "methods": ["textrank"]}\n',
+                    "example": [
+                        {"id": "a1", "text": "First article. It has two sentences."},
+                        {"id": "a2", "text": "Second article here.", "methods": ["textrank"]},
+                    ],
                 }
             },
         },
         "responses": {
             "200": {
                 "description": "One BatchResultLine (JSON) per input line, in order, "
-                "streamed as each completes.",
+                "streamed as each completes; a line that fails carries its `error` and the "
+                "batch goes on, so a batch with bad lines is still a 200.",
                 "content": {
                     "application/x-ndjson": {
-                        "schema": {"$ref": "#/components/schemas/BatchResultLine"}
+                        "schema": {
+                            "type": "array",
+                            "items": {"$ref": "#/components/schemas/BatchResultLine"},
+                        }
                     }
                 },
             }
@@ -104,16 +125,27 @@ def batch_body() -> dict[str, Any]:
 def publish_models(
     app: FastAPI,
     models: tuple[type[BaseModel], ...],
-    limits: Mapping[tuple[str, str], int],
+    settings: Settings,
+    served_models: Callable[[], list[str]],
 ) -> None:
     """Add request models FastAPI cannot see (bodies parsed by hand) to the components.
 
-    `limits` puts this server's configured lengths into the document, so it
-    tells the truth: {(model name, field): most characters}.
+    The document tells this server's truth: its configured lengths, the models
+    it serves (`served_models`, empty while they load), and text
+    that must hold a character that is not blank (`NOT_BLANK_PATTERN`, the
+    same test the server applies), on every body type.
     """
+    text_limits = {
+        ("SummarizeRequest", "text"): settings.max_article_chars,
+        ("BatchRequestLine", "text"): settings.max_article_chars,
+        ("AttributeRequest", "text"): settings.max_article_chars,
+        ("AttributeRequest", "summary"): settings.max_summary_chars,
+    }
+    non_blank = {"minLength": 1, "pattern": NOT_BLANK_PATTERN}
 
     def openapi() -> dict[str, Any]:
-        if app.openapi_schema:
+        # Kept once the models have loaded: until then, which are served is not known.
+        if app.openapi_schema and served_models():
             return app.openapi_schema
         document = FastAPI.openapi(app)
         components: dict[str, Any] = document.setdefault("components", {}).setdefault("schemas", {})
@@ -122,9 +154,26 @@ def publish_models(
             definitions: Mapping[str, Any] = schema.pop("$defs", {})
             components.update(definitions)
             components[model.__name__] = schema
-        for (name, field), most in limits.items():
-            properties = components[name]["properties"]
-            properties[field] |= {"minLength": 1, "maxLength": most}
+        for (name, field), most in text_limits.items():
+            components[name]["properties"][field] |= non_blank | {"maxLength": most}
+        summarize = document["paths"]["/v1/summarize"]["post"]["requestBody"]["content"]
+        summarize["text/plain"]["schema"] |= non_blank | {"maxLength": settings.max_article_chars}
+        # A page's size is bounded in bytes (413), its text in characters (422).
+        summarize["text/html"]["schema"] |= {"pattern": VISIBLE_TEXT_PATTERN}
+        # `model` is one of the served models (GET /v1/models), on every body type.
+        names = served_models()
+        if names:
+            served = {"type": "string", "enum": names}
+            for name in ("SummarizeRequest", "BatchRequestLine"):
+                components[name]["properties"]["model"] = {
+                    "anyOf": [served, {"type": "null"}],
+                    "description": "Abstractive model id, one of GET /v1/models.",
+                }
+            for parameter in document["paths"]["/v1/summarize"]["post"]["parameters"]:
+                if parameter["name"] == "model":
+                    parameter["schema"] = served
+        batch = document["paths"]["/v1/summarize/batch"]["post"]["requestBody"]["content"]
+        batch["application/x-ndjson"]["schema"]["maxItems"] = settings.max_batch_lines
         app.openapi_schema = document
         return document
 

@@ -107,6 +107,7 @@ async def _summarize(
     def prepare() -> _Prepared:
         body = parse()
         check_methods(body.methods)
+        _check_model(state, body)
         started = time.perf_counter()
         article = _read(settings, body)
         context.metrics.observe_stages({"segmentation": (time.perf_counter() - started) * 1000})
@@ -135,11 +136,6 @@ async def _generate(
     """The generation's outcome: a summary (maybe `unavailable`), or the error it ended in."""
     state, body = context.state, prepared.body
     engine = state.engines.abstractive
-    if body.model is not None and (engine is None or body.model != engine.name):
-        served = engine.name if engine else None
-        raise InvalidOption(
-            f"model {body.model!r} is not served here; GET /v1/models lists: {served!r}"
-        )
     if state.model is None or engine is None:
         if state.loading and prepared.textrank is None:
             raise ApiError(
@@ -162,6 +158,16 @@ async def _generate(
 async def text_work(context: Context, work: Callable[[], T], timeout_s: float) -> T:
     """`work` on the text owner, as part of a request already admitted, within `timeout_s`."""
     return await _text(context, work, Cancellation(timeout_s=timeout_s), "admitted")
+
+
+def _check_model(state: ServiceState, body: SummarizeRequest) -> None:
+    # Whatever the methods: a request naming a model this server lacks is a mistake.
+    engine = state.engines.abstractive
+    if body.model is not None and (engine is None or body.model != engine.name):
+        served = engine.name if engine else None
+        raise InvalidOption(
+            f"model {body.model!r} is not served here; GET /v1/models lists: {served!r}"
+        )
 
 
 async def _text(context: Context, work: Callable[[], T], cancel: Cancellation, lane: Lane) -> T:
@@ -191,10 +197,12 @@ async def _watched(
 
 
 def _read(settings: Settings, body: SummarizeRequest | AttributeRequest) -> Article:
+    from_page = isinstance(body, SummarizeRequest) and body.standfirst_from_page
     return read_article(
         body.text,
         title=body.title,
         standfirst=body.standfirst,
         language=body.language,
         limits=settings.limits,
+        standfirst_source="page" if from_page else "request",
     )

@@ -13,7 +13,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response, StreamingResponse
 
-from models.errors import InputTooLong
+from models.errors import EmptyInput, InputTooLong
 from service import bodies, pipeline
 from service.errors import ApiError, describe
 from service.openapi import batch_body, error_responses, json_body, summarize_body
@@ -124,6 +124,8 @@ async def summarize_batch(request: Request) -> StreamingResponse:
     lines = [line for line in (await request.body()).split(b"\n") if line.strip()]
     if len(lines) > settings.max_batch_lines:
         raise InputTooLong("batch lines", settings.max_batch_lines, len(lines))
+    if not lines:
+        raise EmptyInput("the batch holds no lines; send one JSON request per line")
     context = pipeline.Context.of(request.app.state)
 
     async def results() -> AsyncIterator[str]:

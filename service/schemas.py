@@ -8,7 +8,14 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, PlainSerializer
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    PrivateAttr,
+    field_validator,
+)
 
 from models.abstractive.checkpoint import (
     MAX_BEAMS,
@@ -28,10 +35,17 @@ Millis = Annotated[float, PlainSerializer(lambda value: round(value, 2), return_
 TITLE_MAX_CHARS = 1_000
 
 
+def _integral(value: object) -> object:
+    # JSON Schema's integer is any number without a fraction: 3.0 is 3. The
+    # request models are strict otherwise: never "3" for 3, nor true for 1.
+    return int(value) if isinstance(value, float) and value.is_integer() else value
+
+
 class GenerationOptions(BaseModel):
     """Per-request changes to the model's own generation defaults (GET /v1/models lists them)."""
 
-    model_config = ConfigDict(extra="forbid")
+    # Strict: JSON's types as the schema says them (no "2" for 2, no false for 0).
+    model_config = ConfigDict(extra="forbid", strict=True)
 
     num_beams: int | None = Field(None, ge=1, le=MAX_BEAMS, description="Beam width.")
     min_length: int | None = Field(
@@ -47,6 +61,10 @@ class GenerationOptions(BaseModel):
         None, ge=0, le=MAX_NO_REPEAT_NGRAM, description="Never repeat an n-gram of this size."
     )
 
+    _integral = field_validator(
+        "num_beams", "min_length", "max_length", "no_repeat_ngram_size", mode="before"
+    )(_integral)
+
     def overrides(self) -> GenerationOverrides:
         return GenerationOverrides(**self.model_dump())
 
@@ -56,6 +74,7 @@ class SummarizeRequest(BaseModel):
 
     model_config = ConfigDict(
         extra="forbid",
+        strict=True,
         json_schema_extra={
             "examples": [
                 {
@@ -94,6 +113,17 @@ class SummarizeRequest(BaseModel):
     generation: GenerationOptions | None = Field(
         None, description="Abstractive generation settings; the model's own when absent."
     )
+    _integral_max_sentences = field_validator("max_sentences", mode="before")(_integral)
+    # Set by the body reader when an article page's description became the standfirst.
+    _standfirst_from_page: bool = PrivateAttr(default=False)
+
+    @property
+    def standfirst_from_page(self) -> bool:
+        return self._standfirst_from_page
+
+    @standfirst_from_page.setter
+    def standfirst_from_page(self, value: bool) -> None:
+        self._standfirst_from_page = value
 
 
 class _FromDomain(BaseModel):
@@ -150,6 +180,12 @@ class ArticleOut(_FromDomain):
     lead: LeadOut
     closing: ClosingOut | None
     boilerplate: list[BoilerplateOut]
+    standfirst_source: Literal["request", "page"] | None = Field(
+        None,
+        description="Where the standfirst (the lead, when there is one) came from: the "
+        "request's `standfirst`, or the article page's own description (`og:description` / "
+        '`<meta name="description">`) for an HTML body that gave none.',
+    )
 
 
 class RankedSentenceOut(_FromDomain):
@@ -244,6 +280,7 @@ class AttributeRequest(BaseModel):
 
     model_config = ConfigDict(
         extra="forbid",
+        strict=True,
         json_schema_extra={
             "examples": [
                 {
@@ -281,6 +318,8 @@ class BatchRequestLine(SummarizeRequest):
     """One line of POST /v1/summarize/batch: a summarize request with an optional id."""
 
     id: str | int | None = Field(None, description="Echoed on the result line.")
+
+    _integral_id = field_validator("id", mode="before")(_integral)
 
 
 class BatchResultLine(BaseModel):

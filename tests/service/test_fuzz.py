@@ -1,66 +1,60 @@
-"""schemathesis over the OpenAPI document against a real server: no 5xx, answers as documented."""
+"""schemathesis with every check, every phase, every operation, against a real server process.
+
+Run through its CLI, as an API consumer would run it: the examples, coverage
+(boundary values of every limit) and fuzzing phases, and every check
+(server errors, status codes, content types, headers, response schemas,
+schema-valid requests accepted, schema-violating requests rejected, `Allow` on
+405, ...). NDJSON is (de)serialized by tests/service/schemathesis_hooks.py;
+tests/service/schemathesis.toml states the one documented exception. Any
+failure fails the test.
+"""
 
 from __future__ import annotations
 
-import pytest
-import schemathesis
-from hypothesis import HealthCheck, given, settings
-from schemathesis.generation.modes import GenerationMode
-from schemathesis.specs.openapi.checks import (
-    content_type_conformance,
-    response_headers_conformance,
-    response_schema_conformance,
-    status_code_conformance,
-)
+import os
+import subprocess
+import sys
+from pathlib import Path
 
-from tests.service.conftest import live_server
+import pytest
+
+from tests.service.conftest import ROOT, live_server
 
 pytestmark = [pytest.mark.live_server, pytest.mark.slow]
-CASES_PER_OPERATION_AND_MODE = 60
-CHECKS = [
-    schemathesis.checks.not_a_server_error,
-    status_code_conformance,
-    content_type_conformance,
-    response_headers_conformance,
-    response_schema_conformance,
-]
+HERE = Path(__file__).parent
+# Cases per operation and phase: enough for every boundary, small enough for CI.
+MAX_EXAMPLES = 40
+SEED = 20261129
 
 
-@schemathesis.serializer("application/x-ndjson")
-def _ndjson(_: object, value: object) -> bytes:
-    # The batch body is documented as a string (NDJSON lines): send it as it is.
-    return str(value).encode("utf-8", "surrogatepass")
+def run_schemathesis(url: str, max_examples: int, seed: int | None = SEED) -> tuple[int, str]:
+    """The CLI's exit status and output against the server at `url`."""
+    command = [
+        str(Path(sys.executable).with_name("st")),
+        "--config-file",
+        str(HERE / "schemathesis.toml"),
+        "run",
+        f"{url}/openapi.json",
+        "--max-examples",
+        str(max_examples),
+        "--workers",
+        "2",
+    ]
+    if seed is not None:
+        command += ["--seed", str(seed)]
+    environment = {**os.environ, "SCHEMATHESIS_HOOKS": "tests.service.schemathesis_hooks"}
+    done = subprocess.run(
+        command, cwd=ROOT, env=environment, capture_output=True, text=True, timeout=600
+    )
+    return done.returncode, done.stdout + done.stderr
 
 
-def test_the_api_holds_to_its_schema() -> None:
-    """Valid and invalid requests for every operation; each answer checked against the document.
-
-    Driven through schemathesis' Python API rather than its pytest plugin,
-    which does not run under pytest 9 (it reads a removed private attribute).
-    """
-    ran: dict[str, int] = {}
-    with live_server("--steps", "1", "--step-s", "0", max_article_chars="5000") as server:
-        schema = schemathesis.openapi.from_url(f"{server.url}/openapi.json")
-        for result in schema.get_all_operations():
-            operation = result.ok()
-            # GET operations take no input, so there is nothing invalid to send them.
-            modes = [GenerationMode.POSITIVE]
-            if operation.method.upper() == "POST":
-                modes.append(GenerationMode.NEGATIVE)
-            for mode in modes:
-
-                @given(case=operation.as_strategy(generation_mode=mode))
-                @settings(
-                    max_examples=CASES_PER_OPERATION_AND_MODE,
-                    deadline=None,
-                    database=None,
-                    suppress_health_check=list(HealthCheck),
-                )
-                def check(case: schemathesis.Case) -> None:
-                    key = f"{case.operation.label} {case.meta.generation.mode if case.meta else ''}"
-                    ran[key] = ran.get(key, 0) + 1
-                    case.call_and_validate(checks=CHECKS, timeout=30)
-
-                check()
-    print(f"schemathesis cases: {sum(ran.values())}: {ran}")
-    assert sum(ran.values()) >= 300
+def test_schemathesis_with_every_check_finds_nothing() -> None:
+    with live_server(
+        "--steps", "1", "--step-s", "0", max_article_chars="5000", embedding_model="none"
+    ) as server:
+        status, output = run_schemathesis(server.url, MAX_EXAMPLES)
+    summary = output[output.rfind("SUMMARY") :] if "SUMMARY" in output else output[-3000:]
+    print(summary)
+    assert status == 0, output[-6000:]
+    assert "generated" in summary
