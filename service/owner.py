@@ -180,10 +180,13 @@ class Owner(Generic[P, R]):
                 jobs = self._take()
                 if jobs is None:
                     return
-                self._run(jobs)
+                outcomes = self._run(jobs)
+                # Done before anyone hears of it: the gauges are 0 when the last answer goes.
                 with self._changed:
                     del self._running[me]
                     self._record_depth()
+                for job, outcome in outcomes:
+                    job.settle(outcome)
         except BaseException as error:  # the thread is dying: nobody may wait on it
             self._fail_and_restart(me, error)
 
@@ -208,15 +211,17 @@ class Owner(Generic[P, R]):
             self._record_depth()
             return jobs
 
-    def _run(self, jobs: list[Job[P, R]]) -> None:
+    def _run(self, jobs: list[Job[P, R]]) -> list[tuple[Job[P, R], R | BaseException]]:
+        """Each job with its outcome; the caller settles them."""
         live = []
+        stopped: list[tuple[Job[P, R], R | BaseException]] = []
         for job in jobs:
             if job.cancel.should_stop():  # gone or late before it started
-                job.settle(job.cancel.stop_error())
+                stopped.append((job, job.cancel.stop_error()))
             else:
                 live.append(job)
         if not live:
-            return
+            return stopped
         started = time.perf_counter()
         if self._max_batch > 1:
             self._metrics.batch_size.observe(len(live))
@@ -227,10 +232,9 @@ class Owner(Generic[P, R]):
         except Exception as error:  # a defect must reach every waiting request, not hang them
             log.exception("%s failed on a batch of %d", self.name, len(live))
             outcomes = [error for _ in live]
-        for job, outcome in zip(live, outcomes, strict=True):
-            job.settle(outcome)
         seconds = (time.perf_counter() - started) / len(live)
         self._recent_s = 0.8 * self._recent_s + 0.2 * seconds
+        return stopped + list(zip(live, outcomes, strict=True))
 
     def _fail_and_restart(self, me: int, error: BaseException) -> None:
         log.error("%s thread died; restarting it", self.name, exc_info=error)

@@ -29,16 +29,16 @@ from models.summarize import (
     unavailable,
 )
 from models.textrank import summarize_textrank
-from models.types import AbstractiveSummary, Article, ExtractiveSummary, Report
+from models.types import AbstractiveSummary, Article, ExtractiveSummary
 from service.errors import ApiError
 from service.metrics import Metrics
 from service.owner import Lane, cancel_on_disconnect
 from service.owners import Generation
 from service.schemas import (
     AttributeRequest,
-    AttributeResponse,
     SummarizeRequest,
     attribute_response,
+    summarize_response,
 )
 from service.settings import Settings
 from service.state import ServiceState
@@ -72,8 +72,8 @@ async def summarize(
     parse: Callable[[], SummarizeRequest],
     lane: Lane,
     is_disconnected: Callable[[], Awaitable[bool]] | None = None,
-) -> Report:
-    """The report for one summarize request whose body `parse` reads (on the text owner)."""
+) -> str:
+    """The JSON answer to one summarize request whose body `parse` reads (on the text owner)."""
     cancel = Cancellation(timeout_s=context.settings.request_timeout_s)
     return await _watched(_summarize(context, parse, lane, cancel), cancel, is_disconnected)
 
@@ -82,11 +82,11 @@ async def attribute(
     context: Context,
     parse: Callable[[], AttributeRequest],
     is_disconnected: Callable[[], Awaitable[bool]] | None = None,
-) -> AttributeResponse:
-    """Any summary attributed to its article, entirely on the text owner."""
+) -> str:
+    """The JSON answer for any summary attributed to its article, made on the text owner."""
     cancel = Cancellation(timeout_s=context.settings.request_timeout_s)
 
-    def work() -> AttributeResponse:
+    def work() -> str:
         body = parse()
         article = _read(context.settings, body)
         check_text(body.summary, "summary", context.settings.max_summary_chars)
@@ -94,14 +94,14 @@ async def attribute(
         started = time.perf_counter()
         report = attribute_summary(article, body.summary, encoder=context.state.encoder)
         context.metrics.observe_stages({"attribution": (time.perf_counter() - started) * 1000})
-        return attribute_response(report)
+        return attribute_response(report).model_dump_json()
 
     return await _watched(_text(context, work, cancel, "interactive"), cancel, is_disconnected)
 
 
 async def _summarize(
     context: Context, parse: Callable[[], SummarizeRequest], lane: Lane, cancel: Cancellation
-) -> Report:
+) -> str:
     settings, state = context.settings, context.state
 
     def prepare() -> _Prepared:
@@ -122,10 +122,12 @@ async def _summarize(
         outcome = await _generate(context, prepared, cancel, lane)
         generated = settle_generation(outcome, with_textrank=prepared.textrank is not None)
 
-    def finish() -> Report:
+    def finish() -> str:
         report = assemble(prepared.article, prepared.textrank, generated, state.encoder)
         context.metrics.observe_stages(report.timings_ms)
-        return report
+        # Serialised here, not on the event loop: a long article's answer takes
+        # tens of milliseconds to build (50,000 boilerplate spans: hundreds).
+        return summarize_response(report).model_dump_json()
 
     return await _text(context, finish, cancel, "admitted")
 

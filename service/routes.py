@@ -27,7 +27,6 @@ from service.schemas import (
     ReadyResponse,
     SummarizeRequest,
     SummarizeResponse,
-    summarize_response,
 )
 from service.settings import Settings
 from service.state import Engines, ServiceState
@@ -108,8 +107,8 @@ async def summarize_article(request: Request) -> Response:
     """Summarise an article: JSON, plain text or an article page (HTML)."""
     parse = await bodies.summarize_request(request)
     context = pipeline.Context.of(request.app.state)
-    report = await pipeline.summarize(context, parse, "interactive", request.is_disconnected)
-    return _json(summarize_response(report))
+    answer = await pipeline.summarize(context, parse, "interactive", request.is_disconnected)
+    return _json(answer)
 
 
 @router.post(
@@ -182,8 +181,7 @@ async def _batch_line(context: pipeline.Context, number: int, line: bytes) -> st
     parse = _BatchLine(number, line)
     try:
         # Batch lines take only their share of each queue, so interactive requests keep theirs.
-        report = await pipeline.summarize(context, parse, "batch")
-        result = summarize_response(report).model_dump_json()
+        result = await pipeline.summarize(context, parse, "batch")
         return f'{{"id":{json.dumps(parse.item_id)},"line":{number},"result":{result}}}'
     except Exception as error:  # each line answers for itself; the batch goes on
         if not parse.read:
@@ -197,6 +195,6 @@ async def _batch_line(context: pipeline.Context, number: int, line: bytes) -> st
         return f'{{"id":{json.dumps(parse.item_id)},"line":{number},"error":{detail}}}'
 
 
-def _json(model: SummarizeResponse | AttributeResponse) -> Response:
-    # Serialised by pydantic in one pass; byte-identical to the CLI's --json.
-    return Response(content=model.model_dump_json(), media_type="application/json")
+def _json(answer: str) -> Response:
+    # Serialised by pydantic in one pass (on the text owner); byte-identical to the CLI's --json.
+    return Response(content=answer, media_type="application/json")
