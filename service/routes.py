@@ -16,6 +16,7 @@ from fastapi.responses import HTMLResponse, Response, StreamingResponse
 from models.errors import EmptyInput, InputTooLong
 from service import bodies, pipeline
 from service.errors import ApiError, describe
+from service.json_body import parse_json, validate
 from service.openapi import batch_body, error_responses, json_body, summarize_body
 from service.schemas import (
     AttributeRequest,
@@ -150,7 +151,7 @@ async def attribute(request: Request) -> Response:
     return _json(
         await pipeline.attribute(
             context,
-            lambda: bodies.validate(AttributeRequest, bodies.parse_json(raw)),
+            lambda: validate(AttributeRequest, parse_json(raw)),
             request.is_disconnected,
         )
     )
@@ -166,11 +167,11 @@ class _BatchLine:
         self.read = False
 
     def __call__(self) -> BatchRequestLine:
-        return bodies.validate(BatchRequestLine, self.read_id())
+        return validate(BatchRequestLine, self.read_id())
 
     def read_id(self) -> Any:
         self.read = True
-        data = bodies.parse_json(self.line, where=f"line {self.number}")
+        data = parse_json(self.line, where=f"line {self.number}")
         given = data.get("id") if isinstance(data, dict) else None
         if isinstance(given, str | int) and not isinstance(given, bool):
             self.item_id = given

@@ -17,7 +17,7 @@ from hypothesis import HealthCheck, given, settings
 
 from benchmarks.hostile_json import DOCUMENTED_CODES, FIELDS, batch_bodies, bodies, check
 from service.app import create_app
-from service.bodies import MAX_DEPTH, MAX_NUMBER_CHARS
+from service.json_body import MAX_DEPTH, MAX_NUMBER_CHARS
 from service.schemas import AttributeRequest, BatchRequestLine, SummarizeRequest
 from service.settings import Settings
 from service.state import Engines
