@@ -18,8 +18,9 @@ import json
 import resource
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -28,8 +29,10 @@ from rich.progress import Progress
 from benchmarks import plots, report, systems
 from benchmarks.scoring import lead_scores, reference_scores, words
 from models.article import read_article
-from models.attribution import MIN_SOURCE_SCORE, ArticleEvidence
+from models.attribution import ArticleEvidence
+from models.compare import SummarySentence
 from models.errors import NewsumError
+from models.types import Attribution
 
 DEFAULT_SYSTEMS = "lead-3,newsum-textrank,newsum-abstractive,sumy-textrank,sumy-lexrank,summa"
 
@@ -148,6 +151,14 @@ def run_one(system: systems.System, record: dict[str, Any]) -> dict[str, Any]:
     return score_row(system.name, record, article, output.text, output.sources, latency_ms)
 
 
+@dataclass(frozen=True)
+class _Extract:
+    """A sentence of an extractive summary, attributed to itself."""
+
+    text: str
+    attributions: tuple[Attribution, ...]
+
+
 def score_row(
     name: str,
     record: dict[str, Any],
@@ -157,21 +168,23 @@ def score_row(
     latency_ms: float | None,
 ) -> dict[str, Any]:
     support: list[float] | None = None
+    sentences: Sequence[SummarySentence]
     if sources is None:
         # Where an abstractive or foreign summary's content comes from: attribution
-        # (lexical, fast), whose supported sources give the position shares.
+        # (lexical, fast), whose sources give the position shares and the lead coverage.
         attributed = ArticleEvidence(article).attribute(summary)
-        sources = tuple(
-            a.sentence for s in attributed for a in s.attributions if a.score >= MIN_SOURCE_SCORE
-        )
+        sentences = attributed
         support = [s.support or 0.0 for s in attributed]
+    else:
+        # An extract: each sentence is its own exact source.
+        sentences = [_Extract(article.sentences[i].text, (Attribution(i, 1.0),)) for i in sources]
     return {
         "system": name,
         "id": record["id"],
         "summary": summary,
         "words": words(summary),
         "rouge": reference_scores(summary, record["references"], article.language),
-        **lead_scores(article, summary, sources),
+        **lead_scores(article, summary, sentences),
         "support": support,
         "latency_ms": latency_ms,
     }

@@ -31,6 +31,11 @@ def _system(rows: Sequence[dict[str, Any]], errors: int) -> dict[str, Any]:
         "rouge": {
             kind: mean_interval([row["rouge"][kind] for row in rows]) for kind in ROUGE_TYPES
         },
+        # What the summary keeps of the lead and adds to it (models.coverage).
+        **{
+            share: mean_interval([row[share] for row in rows if row.get(share) is not None])
+            for share in ("lead_kept", "summary_added")
+        },
         "words": statistics.fmean(row["words"] for row in rows) if rows else None,
         "vs_lead": {
             kind: statistics.fmean(row["vs_lead"][kind] for row in rows) if rows else None
@@ -78,18 +83,22 @@ def markdown(summary: dict[str, Any], images: Sequence[str]) -> str:
         f"Corpus: `{summary['corpus']}`, {summary['records']} usable articles, "
         f"{len(summary['skipped'])} rows skipped. Scorer: {summary['scorer']}.",
         "",
-        "| system | articles | ROUGE-1 | ROUGE-2 | ROUGE-L | ROUGE-Lsum | words |",
-        "|---|---|---|---|---|---|---|",
+        "| system | articles | ROUGE-1 | ROUGE-2 | ROUGE-L | ROUGE-Lsum | lead kept "
+        "| summary added | words |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
     for name, s in summary["systems"].items():
         cells = [_interval(s["rouge"][kind]) for kind in ROUGE_TYPES]
+        cells += [_interval(s[share]) for share in ("lead_kept", "summary_added")]
         words = f"{s['words']:.0f}" if s["words"] is not None else "-"
         lines.append(f"| {name} | {s['articles']} | " + " | ".join(cells) + f" | {words} |")
     for name, reason in summary["unavailable"].items():
-        lines.append(f"| {name} | unavailable: {reason} | | | | | |")
+        lines.append(f"| {name} | unavailable: {reason} | | | | | | | |")
     lines += [
         "",
-        "ROUGE F1 ×100, mean [95 % bootstrap interval].",
+        "ROUGE F1 ×100, mean [95 % bootstrap interval]. Lead kept: the share of the lead's "
+        "sentences the summary covers; summary added: the share of its sentences the lead "
+        "does not back (×100, same intervals; lexical evidence, `models/coverage.py`).",
         "",
         "Against the article's own lead (ROUGE F1 ×100) and where the summary's sources lie:",
         "",

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 
 from rouge_score import rouge_scorer
 
-from models.compare import UnicodeTokenizer, position, rouge
+from models.compare import SummarySentence, UnicodeTokenizer, compare
 from models.segment import split_paragraphs, split_sentences
 from models.terms import rouge_tokens
 from models.types import Article
@@ -29,12 +29,19 @@ def reference_scores(summary: str, references: Sequence[str], language: str) -> 
     return {kind: float(scores[kind].fmeasure) for kind in ROUGE_TYPES}
 
 
-def lead_scores(article: Article, summary: str, sources: Sequence[int]) -> dict[str, object]:
-    """The summary against the article's own lead: ROUGE, and where its sources lie."""
-    versus = rouge(summary, article.lead.text)
-    shares = position(article, sources)
+def lead_scores(
+    article: Article, summary: str, sentences: Sequence[SummarySentence]
+) -> dict[str, object]:
+    """The summary against the article's own lead: ROUGE, the shares of lead sentences it
+    keeps and of its sentences it adds (None when either side has none), and where its
+    sources lie."""
+    comparison = compare(article, summary, sentences)
+    versus, shares = comparison.vs_lead, comparison.position
+    lead_sentences = len(versus.kept) + len(versus.dropped)
     return {
         "vs_lead": {"rouge1": versus.rouge1, "rouge2": versus.rouge2, "rougeL": versus.rougeL},
+        "lead_kept": len(versus.kept) / lead_sentences if lead_sentences else None,
+        "summary_added": len(versus.added) / len(sentences) if sentences else None,
         "position": {"lead": shares.lead, "body": shares.body, "closing": shares.closing},
     }
 

@@ -61,28 +61,110 @@ _SIMILARITY_ROWS = 256
 
 
 @dataclass(frozen=True, slots=True)
-class _Words:
+class Words:
+    """A sentence's content terms and word bigrams: what the lexical signals compare."""
+
     terms: frozenset[str]
     bigrams: frozenset[tuple[str, str]]
 
 
-class ArticleEvidence:
+class SentenceSet:
+    """Sentences indexed once, so that one sentence is scored against all of them by a few
+    array operations: the evidence of attribution, and of the lead comparison's coverage."""
+
+    def __init__(self, words: Sequence[Words]) -> None:
+        self._words = list(words)
+        self._terms = _Index(w.terms for w in self._words)
+        self._bigrams = _Index(w.bigrams for w in self._words)
+
+    def __len__(self) -> int:
+        return len(self._words)
+
+    def match(
+        self, words: Words, similarity: np.ndarray | None = None
+    ) -> tuple[np.ndarray, list[int], float]:
+        """`words` against every sentence: the scores, the greedy cover, and its support.
+
+        `similarity` holds the rescaled cosines with every sentence (`rescaled_cosines`),
+        or None for lexical evidence only. `words` must have terms and the set a sentence.
+        """
+        lexical = self._lexical_scores(words)
+        if similarity is not None:
+            lexical = _LEXICAL_WEIGHT * lexical + (1 - _LEXICAL_WEIGHT) * similarity
+        scores = np.clip(lexical, 0.0, 1.0)  # float32 cosines of copies can exceed 1
+        sources = self._cover(words, scores)
+        return scores, sources, self._support(words, sources, similarity)
+
+    def _lexical_scores(self, words: Words) -> np.ndarray:
+        """`_lexical` of `words` against every article sentence, from the index."""
+        count = len(self._words)
+        coverage: np.ndarray = self._terms.shared(words.terms, count) / len(words.terms)
+        if not words.bigrams:  # one-word sentences have no bigrams
+            return coverage
+        fragments = self._bigrams.shared(words.bigrams, count) / len(words.bigrams)
+        return 0.5 * coverage + 0.5 * fragments
+
+    def _cover(self, words: Words, scores: np.ndarray) -> list[int]:
+        best = int(np.argmax(scores))
+        sources = [best]
+        covered = words.terms & self._words[best].terms
+        while len(sources) < _MAX_SOURCES:
+            eligible = scores >= MIN_SOURCE_SCORE
+            eligible[sources] = False
+            candidates = np.flatnonzero(eligible)
+            if not len(candidates):
+                break
+            gains = self._terms.shared(words.terms - covered, len(self._words))[candidates]
+            gain = int(gains.max())
+            if gain / len(words.terms) < _MIN_GAIN:
+                break
+            # The most still-uncovered terms; ties: the higher score, then the earlier.
+            candidates = candidates[gains == gain]
+            chosen = int(candidates[np.argmax(scores[candidates])])
+            sources.append(chosen)
+            covered |= words.terms & self._words[chosen].terms
+        return sources
+
+    def _support(self, words: Words, sources: list[int], similarity: np.ndarray | None) -> float:
+        best_alone = max(_lexical(words, self._words[i]) for i in sources)
+        together = _lexical(words, *(self._words[i] for i in sources))
+        lexical = 0.5 * best_alone + 0.5 * together
+        if similarity is None:
+            return lexical
+        semantic = float(max(similarity[i] for i in sources))
+        return _LEXICAL_WEIGHT * lexical + (1 - _LEXICAL_WEIGHT) * semantic
+
+
+class ArticleEvidence(SentenceSet):
     """An article prepared once for attributing any number of summaries to it."""
 
     def __init__(self, article: Article, encoder: SentenceEncoder | None = None) -> None:
+        super().__init__([words_of(s.text, article.language) for s in article.sentences])
         self.article = article
         self.encoder = encoder
-        self._words = [_words(s.text, article.language) for s in article.sentences]
-        self._terms = _Index(w.terms for w in self._words)
-        self._bigrams = _Index(w.bigrams for w in self._words)
         self.facts = ArticleFacts(f"{article.text}\n{article.lead.text}")
         self._vectors: np.ndarray | None = None
+        # Every text embedded so far (article and summary sentences), so that the
+        # lead comparison reuses attribution's vectors rather than encoding again.
+        self._encoded: dict[str, np.ndarray] = {}
 
     def vectors(self) -> np.ndarray | None:
         # Embedded on first use: a TextRank-only request never pays for it.
         if self.encoder is not None and self._vectors is None:
-            self._vectors = self.encoder.encode([s.text for s in self.article.sentences])
+            self._vectors = self.encode([s.text for s in self.article.sentences])
         return self._vectors
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray | None:
+        """Unit vectors of `texts`, encoding only those not embedded before; None without
+        an encoder."""
+        if self.encoder is None:
+            return None
+        new = list(dict.fromkeys(t for t in texts if t not in self._encoded))
+        if new:
+            self._encoded.update(zip(new, self.encoder.encode(new), strict=True))
+        if not texts:
+            return np.zeros((0, 0), dtype=np.float32)
+        return np.stack([self._encoded[t] for t in texts])
 
     def attribute(self, summary: str) -> tuple[GeneratedSentence, ...]:
         """`summary` split into sentences (offsets into it), each attributed to the article."""
@@ -108,31 +190,27 @@ class ArticleEvidence:
         article_vectors = self.vectors()
         if article_vectors is None or self.encoder is None or not texts:
             return None
-        vectors = self.encoder.encode(texts)
-        span = _SIMILARITY_CEILING - _SIMILARITY_FLOOR
+        vectors = self.encode(texts)
+        assert vectors is not None  # an encoder is loaded
 
         def rows() -> Iterator[np.ndarray]:
             for first in range(0, len(vectors), _SIMILARITY_ROWS):
-                cosines = vectors[first : first + _SIMILARITY_ROWS] @ article_vectors.T
-                yield from np.clip((cosines - _SIMILARITY_FLOOR) / span, 0.0, 1.0)
+                yield from rescaled_cosines(
+                    vectors[first : first + _SIMILARITY_ROWS], article_vectors
+                )
 
         return rows()
 
     def _attribute_one(
         self, text: str, start: int, end: int, similarity: np.ndarray | None
     ) -> GeneratedSentence:
-        words = _words(text, self.article.language)
+        words = words_of(text, self.article.language)
         missing = tuple(unsupported_facts(text, self.facts))
         if not words.terms or not self._words:
             return GeneratedSentence(text, start, end, (), 0.0, missing)
 
         # Score every article sentence, then cover the summary sentence greedily.
-        lexical = self._lexical_scores(words)
-        if similarity is not None:
-            lexical = _LEXICAL_WEIGHT * lexical + (1 - _LEXICAL_WEIGHT) * similarity
-        scores = np.clip(lexical, 0.0, 1.0)  # float32 cosines of copies can exceed 1
-        sources = self._cover(words, scores)
-        support = self._support(words, sources, similarity)
+        scores, sources, support = self.match(words, similarity)
         support *= _UNSUPPORTED_FACT_FACTOR ** len(missing)
 
         # The least bad match of an unsupported sentence is no source: list none.
@@ -149,44 +227,13 @@ class ArticleEvidence:
         )
         return GeneratedSentence(text, start, end, attributions, min(float(support), 1.0), missing)
 
-    def _lexical_scores(self, words: _Words) -> np.ndarray:
-        """`_lexical` of `words` against every article sentence, from the index."""
-        count = len(self._words)
-        coverage: np.ndarray = self._terms.shared(words.terms, count) / len(words.terms)
-        if not words.bigrams:  # one-word sentences have no bigrams
-            return coverage
-        fragments = self._bigrams.shared(words.bigrams, count) / len(words.bigrams)
-        return 0.5 * coverage + 0.5 * fragments
 
-    def _cover(self, words: _Words, scores: np.ndarray) -> list[int]:
-        best = int(np.argmax(scores))
-        sources = [best]
-        covered = words.terms & self._words[best].terms
-        while len(sources) < _MAX_SOURCES:
-            eligible = scores >= MIN_SOURCE_SCORE
-            eligible[sources] = False
-            candidates = np.flatnonzero(eligible)
-            if not len(candidates):
-                break
-            gains = self._terms.shared(words.terms - covered, len(self._words))[candidates]
-            gain = int(gains.max())
-            if gain / len(words.terms) < _MIN_GAIN:
-                break
-            # The most still-uncovered terms; ties: the higher score, then the earlier.
-            candidates = candidates[gains == gain]
-            chosen = int(candidates[np.argmax(scores[candidates])])
-            sources.append(chosen)
-            covered |= words.terms & self._words[chosen].terms
-        return sources
-
-    def _support(self, words: _Words, sources: list[int], similarity: np.ndarray | None) -> float:
-        best_alone = max(_lexical(words, self._words[i]) for i in sources)
-        together = _lexical(words, *(self._words[i] for i in sources))
-        lexical = 0.5 * best_alone + 0.5 * together
-        if similarity is None:
-            return lexical
-        semantic = float(max(similarity[i] for i in sources))
-        return _LEXICAL_WEIGHT * lexical + (1 - _LEXICAL_WEIGHT) * semantic
+def rescaled_cosines(vectors: np.ndarray, others: np.ndarray) -> np.ndarray:
+    """Cosines of unit vectors (rows x others), rescaled from the topic floor to 0-1."""
+    cosines: np.ndarray = vectors @ others.T
+    span = _SIMILARITY_CEILING - _SIMILARITY_FLOOR
+    rescaled: np.ndarray = np.clip((cosines - _SIMILARITY_FLOOR) / span, 0.0, 1.0)
+    return rescaled
 
 
 class _Index:
@@ -214,18 +261,19 @@ class _Index:
         return np.bincount(np.concatenate(rows), minlength=count)
 
 
-def _words(text: str, language: str) -> _Words:
+def words_of(text: str, language: str) -> Words:
     terms, _ = content_terms(text, language)
     tokens = rouge_tokens(text)
     # A sentence of stop words only ("It is.") is still matched on its words.
-    return _Words(frozenset(terms or tokens), frozenset(pairwise(tokens)))
+    return Words(frozenset(terms or tokens), frozenset(pairwise(tokens)))
 
 
-def _lexical(summary: _Words, *candidates: _Words) -> float:
+def _lexical(summary: Words, *candidates: Words) -> float:
     """Coverage and fragments of `summary` in what `candidates` hold between them."""
-    terms = sum(any(t in c.terms for c in candidates) for t in summary.terms)
+    # Set intersections: the same counts as testing each term against each candidate.
+    terms = len(summary.terms & frozenset().union(*(c.terms for c in candidates)))
     coverage = terms / len(summary.terms)
     if not summary.bigrams:  # one-word sentences have no bigrams
         return coverage
-    bigrams = sum(any(b in c.bigrams for c in candidates) for b in summary.bigrams)
+    bigrams = len(summary.bigrams & frozenset().union(*(c.bigrams for c in candidates)))
     return 0.5 * coverage + 0.5 * (bigrams / len(summary.bigrams))

@@ -1,4 +1,5 @@
-"""A summary set against the article's own lead and closing: ROUGE overlap and position.
+"""A summary set against the article's own lead and closing: ROUGE overlap, what it
+keeps, drops and adds (`models.coverage`), and where its sources lie.
 
 ROUGE (Lin 2004) is F1, case-folded, without stemming, on our Unicode tokens
 (`models.terms.rouge_tokens`: words of every script, single characters for
@@ -14,12 +15,23 @@ paragraphs); the F1 it gives is rouge-score's, to the bit.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from typing import Protocol
 
 from rapidfuzz.distance import LCSseq
 from rouge_score import rouge_scorer, scoring, tokenizers
 
+from models import coverage
+from models.coverage import Encode, Side
 from models.terms import rouge_tokens
-from models.types import Article, Comparison, Position, Rouge
+from models.types import (
+    Article,
+    Attribution,
+    Comparison,
+    Position,
+    Rouge,
+    SupportPlace,
+    Versus,
+)
 
 ROUGE_TYPES = ("rouge1", "rouge2", "rougeL")
 
@@ -55,19 +67,81 @@ def position(article: Article, source_sentences: Iterable[int]) -> Position:
     )
 
 
-def compare(article: Article, summary: str, source_sentences: Iterable[int]) -> Comparison:
-    """ROUGE of `summary` against the lead and the closing, and where its sources lie."""
+class SummarySentence(Protocol):
+    """A sentence of any summary, attributed: extracted, generated or an editor's."""
+
+    @property
+    def text(self) -> str: ...
+
+    @property
+    def attributions(self) -> tuple[Attribution, ...]: ...
+
+
+def support_place(article: Article, attributions: Sequence[Attribution]) -> SupportPlace:
+    """The article part of the best source: lead, body or closing; none without a source."""
+    if not attributions:
+        return "none"
+    best = attributions[0].sentence
+    if best in article.lead.sentences:
+        return "lead"
+    if article.closing and best in article.closing.sentences:
+        return "closing"
+    return "body"
+
+
+def compare(
+    article: Article,
+    summary: str,
+    sentences: Sequence[SummarySentence],
+    encode: Encode | None = None,
+) -> Comparison:
+    """`summary` (split into `sentences`) against the lead and the closing.
+
+    ROUGE, kept / dropped / added, and where its sources lie. With `encode`
+    (the attribution's cached encoder), coverage uses embeddings as well.
+    """
     tokens = rouge_tokens(summary)
+    mine = coverage.side(
+        range(len(sentences)), [s.text for s in sentences], article.language, encode
+    )
+    places = [support_place(article, s.attributions) for s in sentences]
+    closing = coverage.closing_side(article, encode)
     return Comparison(
-        vs_lead=_rouge(tokens, rouge_tokens(article.lead.text)),
-        vs_closing=_rouge(tokens, rouge_tokens(article.closing.text)) if article.closing else None,
-        position=position(article, source_sentences),
+        vs_lead=_versus(
+            tokens, article.lead.text, mine, coverage.lead_side(article, encode), places
+        ),
+        vs_closing=_versus(tokens, article.closing.text, mine, closing, places)
+        if article.closing and closing
+        else None,
+        # The position shares count every article sentence the summary rests on.
+        position=position(article, (a.sentence for s in sentences for a in s.attributions)),
     )
 
 
-def lead_vs_closing(article: Article) -> Rouge | None:
-    """How much the closing restates the lead; None without a closing."""
-    return rouge(article.closing.text, article.lead.text) if article.closing else None
+def lead_vs_closing(article: Article) -> Versus | None:
+    """The closing as a summary of the lead: does it restate it, or add to it? None without one.
+
+    Lexical evidence: both are the article's own sentences. The closing's
+    sentences are article sentences, so `by` and `added` give article indexes.
+    """
+    closing = coverage.closing_side(article, None)
+    if article.closing is None or closing is None:
+        return None
+    places: list[SupportPlace] = ["closing"] * len(closing.ids)
+    lead = coverage.lead_side(article, None)
+    return _versus(rouge_tokens(article.closing.text), article.lead.text, closing, lead, places)
+
+
+def _versus(
+    tokens: Sequence[str],
+    reference: str,
+    summary: Side,
+    sides: Side,
+    places: Sequence[SupportPlace],
+) -> Versus:
+    scores = _rouge(tokens, rouge_tokens(reference))
+    kept, dropped, added = coverage.cover(summary, sides, places)
+    return Versus(scores.rouge1, scores.rouge2, scores.rougeL, kept, dropped, added)
 
 
 def _rouge(summary: Sequence[str], reference: Sequence[str]) -> Rouge:

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Literal, Protocol
 
 from models.attribution import ArticleEvidence
 from models.compare import compare, lead_vs_closing
+from models.coverage import Encode, lead_spans
 from models.embeddings import SentenceEncoder
 from models.errors import (
     Cancelled,
@@ -24,12 +25,9 @@ from models.types import (
     AbstractiveSummary,
     Article,
     AttributionReport,
-    Comparison,
     Comparisons,
     EngineStatus,
-    ExtractedSentence,
     ExtractiveSummary,
-    GeneratedSentence,
     Report,
     Summaries,
 )
@@ -148,24 +146,33 @@ def assemble(
     timings: dict[str, float] = {}
     if textrank:
         timings["textrank"] = textrank.elapsed_ms
+    evidence: ArticleEvidence | None = None
     if generated is not None and generated.status == "ok":
         timings["generation"] = generated.elapsed_ms or 0.0
         # Tie each generated sentence to the article sentences behind it.
         started = time.perf_counter()
+        evidence = ArticleEvidence(article, encoder)
         spans = [(s.start, s.end) for s in generated.sentences]
-        sentences = ArticleEvidence(article, encoder).attribute_sentences(generated.text, spans)
+        sentences = evidence.attribute_sentences(generated.text, spans)
         generated = replace(generated, sentences=sentences)
         timings["attribution"] = (time.perf_counter() - started) * 1000
+    # Each summary against the lead and the closing: what it keeps, drops and adds.
+    # TextRank's sentences are the article's own, compared on lexical evidence; a
+    # generated summary on the evidence (and the vectors) of its attribution.
+    started = time.perf_counter()
+    article = _with_lead_spans(article)
+    comparison = Comparisons(
+        textrank=compare(article, textrank.text, textrank.sentences) if textrank else None,
+        abstractive=compare(article, generated.text, generated.sentences, _encode(evidence))
+        if generated and generated.status == "ok"
+        else None,
+        lead_vs_closing=lead_vs_closing(article),
+    )
+    timings["comparison"] = (time.perf_counter() - started) * 1000
     return Report(
         article=article,
         summaries=Summaries(textrank=textrank, abstractive=generated),
-        comparison=Comparisons(
-            textrank=_compare(article, textrank.text, textrank.sentences) if textrank else None,
-            abstractive=_compare(article, generated.text, generated.sentences)
-            if generated and generated.status == "ok"
-            else None,
-            lead_vs_closing=lead_vs_closing(article),
-        ),
+        comparison=comparison,
         timings_ms=timings,
     )
 
@@ -174,17 +181,25 @@ def attribute_summary(
     article: Article, summary: str, *, encoder: SentenceEncoder | None = None
 ) -> AttributionReport:
     """Any summary attributed sentence by sentence, and compared with the lead and closing."""
-    sentences = ArticleEvidence(article, encoder).attribute(summary)
+    evidence = ArticleEvidence(article, encoder)
+    sentences = evidence.attribute(summary)
+    article = _with_lead_spans(article)
     return AttributionReport(
-        article=article, sentences=sentences, comparison=_compare(article, summary, sentences)
+        article=article,
+        sentences=sentences,
+        comparison=compare(article, summary, sentences, _encode(evidence)),
     )
 
 
-def _compare(
-    article: Article, text: str, sentences: Sequence[ExtractedSentence | GeneratedSentence]
-) -> Comparison:
-    # The position shares count every article sentence the summary rests on.
-    return compare(article, text, (a.sentence for s in sentences for a in s.attributions))
+def _with_lead_spans(article: Article) -> Article:
+    # A standfirst's sentences, which the lead comparison's indexes refer to.
+    spans = lead_spans(article)
+    return replace(article, lead=replace(article.lead, spans=spans)) if spans else article
+
+
+def _encode(evidence: ArticleEvidence | None) -> Encode | None:
+    # The attribution's encoder and the vectors it made, when it had embeddings.
+    return evidence.encode if evidence is not None and evidence.encoder is not None else None
 
 
 def unavailable(reason: str, model: str | None = None) -> AbstractiveSummary:

@@ -13,6 +13,7 @@ LeadMethod = Literal["standfirst", "first_paragraph", "first_sentences"]
 ClosingMethod = Literal["last_paragraph", "last_sentences"]
 EngineStatus = Literal["ok", "unavailable", "error"]
 StandfirstSource = Literal["request", "page"]
+SupportPlace = Literal["lead", "body", "closing", "none"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,6 +55,9 @@ class Lead:
     method: LeadMethod
     sentences: tuple[int, ...]
     text: str
+    # A standfirst's own sentences, offsets into `text` (the comparison's indexes
+    # for it); empty for a lead in the article, whose sentences are `sentences`.
+    spans: tuple[Span, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,6 +130,35 @@ class Rouge:
 
 
 @dataclass(frozen=True, slots=True)
+class Kept:
+    """A lead (closing) sentence the summary covers: by which summary sentences, how fully."""
+
+    sentence: int
+    by: tuple[int, ...]
+    score: float
+
+
+@dataclass(frozen=True, slots=True)
+class Added:
+    """A summary sentence the lead (closing) lacks, and where in the article its support lies."""
+
+    sentence: int
+    support_in: SupportPlace
+
+
+@dataclass(frozen=True, slots=True)
+class Versus(Rouge):
+    """A summary against the lead or the closing: ROUGE, and what it keeps, drops and adds.
+
+    A `Rouge` still, so readers of the ROUGE figures alone read it unchanged.
+    """
+
+    kept: tuple[Kept, ...]
+    dropped: tuple[int, ...]
+    added: tuple[Added, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class Position:
     """Shares of a summary's source sentences in the lead, the body and the closing."""
 
@@ -138,8 +171,8 @@ class Position:
 class Comparison:
     """A summary set against the article's own lead and closing."""
 
-    vs_lead: Rouge
-    vs_closing: Rouge | None
+    vs_lead: Versus
+    vs_closing: Versus | None
     position: Position
 
 
@@ -178,7 +211,7 @@ class Summaries:
 class Comparisons:
     textrank: Comparison | None
     abstractive: Comparison | None
-    lead_vs_closing: Rouge | None
+    lead_vs_closing: Versus | None  # the closing as the summary of the lead
 
 
 @dataclass(frozen=True, slots=True)

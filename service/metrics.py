@@ -26,7 +26,7 @@ class Metrics:
         )
         self.stage = Histogram(
             "newsum_stage_seconds",
-            "Time per pipeline stage: segmentation, textrank, generation, attribution.",
+            "Time per pipeline stage: segmentation, textrank, generation, attribution, comparison.",
             ["stage"],
             buckets=_SECONDS,
             registry=self.registry,

@@ -24,6 +24,7 @@ from models.abstractive.checkpoint import (
     MAX_OUTPUT_TOKENS,
     GenerationOverrides,
 )
+from models.coverage import ADDED_BELOW, KEPT_FROM
 from models.summarize import METHODS, Method
 from models.textrank import MAX_SUMMARY_SENTENCES
 from models.types import AttributionReport, Report
@@ -155,6 +156,11 @@ class LeadOut(_FromDomain):
     method: Literal["standfirst", "first_paragraph", "first_sentences"]
     sentences: list[int]
     text: str
+    spans: list[TextSpan] = Field(
+        default_factory=list,
+        description="A standfirst's own sentences, offsets into `lead.text`: what the lead "
+        "comparison's indexes refer to. Empty for a lead in the text (see `sentences`).",
+    )
 
 
 class ClosingOut(_FromDomain):
@@ -246,6 +252,33 @@ class RougeOut(_FromDomain):
     rougeL: Score  # noqa: N815 - the contract's field name
 
 
+class KeptOut(_FromDomain):
+    sentence: int = Field(
+        description="The lead (closing) sentence: an index into article.sentences, or into "
+        "article.lead.spans for a standfirst."
+    )
+    by: list[int] = Field(description="The summary sentences that cover it, best first.")
+    score: Score = Field(description="How fully they cover it, 0-1.")
+
+
+class AddedOut(_FromDomain):
+    sentence: int = Field(description="The summary sentence the lead (closing) lacks.")
+    support_in: Literal["lead", "body", "closing", "none"] = Field(
+        description="Where in the article its best source lies; none: no article sentence "
+        "supports it (see its `support`)."
+    )
+
+
+class VersusOut(RougeOut):
+    kept: list[KeptOut] = Field(
+        description=f"Lead (closing) sentences the summary covers (score >= {KEPT_FROM})."
+    )
+    dropped: list[int] = Field(description="Lead (closing) sentences it does not cover.")
+    added: list[AddedOut] = Field(
+        description=f"Summary sentences less than {ADDED_BELOW} backed by the lead (closing)."
+    )
+
+
 class PositionOut(_FromDomain):
     lead: Score
     body: Score
@@ -253,8 +286,8 @@ class PositionOut(_FromDomain):
 
 
 class ComparisonOut(_FromDomain):
-    vs_lead: RougeOut
-    vs_closing: RougeOut | None
+    vs_lead: VersusOut
+    vs_closing: VersusOut | None
     position: PositionOut
 
 
@@ -266,7 +299,11 @@ class SummariesOut(_FromDomain):
 class ComparisonsOut(_FromDomain):
     textrank: ComparisonOut | None
     abstractive: ComparisonOut | None
-    lead_vs_closing: RougeOut | None
+    lead_vs_closing: VersusOut | None = Field(
+        description="The closing as a summary of the lead: ROUGE, the lead sentences it "
+        "restates, and its own sentences that add to the lead. Its sentences are the "
+        "article's, so `by` and `added[].sentence` are article sentence indexes."
+    )
 
 
 class SummarizeResponse(_FromDomain):

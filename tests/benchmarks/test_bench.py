@@ -87,6 +87,14 @@ def test_report_on_a_five_article_corpus(tmp_path: Path) -> None:
     assert report["systems"]["lead-3"]["position"] == pytest.approx(
         {"lead": 14 / 15, "body": 1 / 15, "closing": 0.0}
     )
+    # Lead-3 keeps most of the lead and adds nothing; TextRank reaches beyond it.
+    lead3 = report["systems"]["lead-3"]
+    assert lead3["summary_added"]["mean"] == pytest.approx(1 / 15)
+    assert lead3["lead_kept"]["mean"] > 0.8
+    assert textrank["summary_added"]["mean"] > lead3["summary_added"]["mean"]
+    for share in ("lead_kept", "summary_added"):
+        interval = textrank[share]
+        assert 0 <= interval["low"] <= interval["mean"] <= interval["high"] <= 1
     assert set(textrank["latency_ms"]) == {"p50", "p95", "p99"}
     assert textrank["articles_per_s"] > 0
     assert report["peak_rss_mb"] > 0
@@ -98,6 +106,7 @@ def test_report_on_a_five_article_corpus(tmp_path: Path) -> None:
     markdown = (out / "report.md").read_text()
     assert "![rouge.png](rouge.png)" in markdown
     assert "newsum abstractive | unavailable" in markdown
+    assert "| lead kept | summary added |" in markdown
 
 
 def test_published_outputs_join_as_rows(tmp_path: Path) -> None:

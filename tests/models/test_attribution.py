@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from models import attribution
 from models.article import read_article
-from models.attribution import MIN_SOURCE_SCORE, ArticleEvidence, _lexical, _words
+from models.attribution import MIN_SOURCE_SCORE, ArticleEvidence, _lexical, words_of
 from models.embeddings import SentenceEncoder
 from models.summarize import attribute_summary, summarize
 from models.types import Article
@@ -145,7 +145,7 @@ def test_indexed_scores_and_cover_are_the_pairwise_definitions(
     """The inverted index gives every article sentence `_lexical`'s score, and the cover
     is the greedy one of the module docstring, ties to the higher score, then the earlier."""
     evidence = ArticleEvidence(read_article(" ".join(article), language="en"))
-    words = _words(summary, "en")
+    words = words_of(summary, "en")
     pairwise = np.array([_lexical(words, candidate) for candidate in evidence._words])
     assert np.array_equal(evidence._lexical_scores(words), pairwise)
 

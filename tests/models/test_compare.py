@@ -8,7 +8,11 @@ from hypothesis import strategies as st
 from rouge_score import rouge_scorer
 
 from models.article import read_article
+from models.attribution import ArticleEvidence
 from models.compare import ROUGE_TYPES, UnicodeTokenizer, compare, lead_vs_closing, position, rouge
+from models.embeddings import SentenceEncoder
+from models.summarize import attribute_summary
+from models.types import Added, Article, Comparison, Kept
 
 # rouge-score's own scorer with our tokenizer: what `rouge` must equal exactly.
 REFERENCE_SCORER = rouge_scorer.RougeScorer(list(ROUGE_TYPES), tokenizer=UnicodeTokenizer())
@@ -104,20 +108,94 @@ def test_with_a_standfirst_nothing_counts_as_lead(sample_text: str) -> None:
     assert (shares.lead, shares.body, shares.closing) == (0.0, 0.5, 0.5)
 
 
+def compared(article: Article, summary: str, encoder: SentenceEncoder | None = None) -> Comparison:
+    evidence = ArticleEvidence(article, encoder)
+    sentences = evidence.attribute(summary)
+    return compare(article, summary, sentences, evidence.encode if encoder else None)
+
+
 def test_compare_against_lead_and_closing(sample_text: str) -> None:
     article = read_article(sample_text)
     assert article.closing is not None
-    comparison = compare(article, article.lead.text, article.lead.sentences)
+    comparison = compared(article, article.lead.text)
     assert comparison.vs_lead.rouge1 == 1.0
+    # The lead itself keeps every lead sentence, each by its own copy, and adds nothing.
+    assert comparison.vs_lead.kept == tuple(Kept(i, (i,), 1.0) for i in range(4))
+    assert comparison.vs_lead.dropped == ()
+    assert comparison.vs_lead.added == ()
     assert comparison.vs_closing is not None
     assert 0 < comparison.vs_closing.rouge1 < 1
-    assert comparison.position.lead == 1.0
+    # Every source is counted, strong alternatives in the body and closing too.
+    assert comparison.position.lead > 0.5
     both = lead_vs_closing(article)
     assert both is not None
     assert both.rouge1 == comparison.vs_closing.rouge1
 
 
+def test_a_lead_sentence_and_a_body_sentence_keep_one_and_add_one(sample_text: str) -> None:
+    """The page's case: lead sentence 1 kept, lead 2-4 dropped, the body sentence added."""
+    article = read_article(sample_text)
+    summary = f"{article.sentences[0].text} {article.sentences[9].text}"
+    versus = compared(article, summary).vs_lead
+    assert [(k.sentence, k.by) for k in versus.kept] == [(0, (0,))]
+    assert versus.dropped == (1, 2, 3)
+    assert versus.added == (Added(1, "body"),)
+
+
+def test_embeddings_keep_the_same_split(sample_text: str, encoder: SentenceEncoder) -> None:
+    article = read_article(sample_text)
+    summary = f"{article.sentences[0].text} {article.sentences[9].text}"
+    versus = compared(article, summary, encoder).vs_lead
+    assert [k.sentence for k in versus.kept] == [0]
+    assert versus.dropped == (1, 2, 3)
+    assert versus.added == (Added(1, "body"),)
+
+
+def test_added_sentences_say_where_their_support_lies(sample_text: str) -> None:
+    article = read_article(sample_text)
+    summary = (
+        f"{article.sentences[18].text} {article.sentences[12].text} "
+        "Penguins in Antarctica elected a new colony leader on Tuesday."
+    )
+    versus = compared(article, summary).vs_lead
+    assert versus.added == (Added(0, "closing"), Added(1, "body"), Added(2, "none"))
+    # Sentence 12 tells of the IS leader's killing that lead sentence 2 announces: it
+    # keeps that lead sentence, and adds to it (the leader's name and title).
+    assert [(k.sentence, k.by) for k in versus.kept] == [(1, (1,))]
+
+
+def test_the_closing_restates_one_lead_sentence_and_adds_three(sample_text: str) -> None:
+    article = read_article(sample_text)
+    both = lead_vs_closing(article)
+    assert both is not None
+    assert [(k.sentence, k.by) for k in both.kept] == [(0, (17,))]
+    assert 0.25 <= both.kept[0].score <= 1
+    assert both.dropped == (1, 2, 3)
+    assert both.added == tuple(Added(i, "closing") for i in (17, 18, 19))
+
+
+def test_a_standfirst_is_compared_by_its_own_sentences(sample_text: str) -> None:
+    standfirst = "Syria's foreign minister visited Iraq. Penguins voted for a new leader."
+    article = read_article(sample_text, standfirst=standfirst)
+    report = attribute_summary(article, article.sentences[0].text)
+    spans = report.article.lead.spans
+    assert [standfirst[s.start : s.end] for s in spans] == [s.text for s in spans]
+    assert len(spans) == 2
+    versus = report.comparison.vs_lead
+    assert [k.sentence for k in versus.kept] == [0]
+    assert versus.dropped == (1,)
+    # Nothing of the text is lead with a standfirst: support lies in the body.
+    assert all(a.support_in == "body" for a in versus.added)
+
+
+def test_a_summary_of_punctuation_keeps_nothing(sample_text: str) -> None:
+    article = read_article(sample_text)
+    versus = compared(article, "— …").vs_lead
+    assert versus.kept == ()
+    assert versus.dropped == (0, 1, 2, 3)
+
+
 def test_without_closing_there_is_no_closing_comparison() -> None:
     article = read_article("One sentence. Two sentences. Three.")
-    assert compare(article, "One sentence.", [0]).vs_closing is None
+    assert compared(article, "One sentence.").vs_closing is None
     assert lead_vs_closing(article) is None

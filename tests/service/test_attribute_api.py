@@ -49,6 +49,11 @@ def test_attributes_each_summary_sentence(client: TestClient, sample_text: str) 
     assert body["article"]["sentences"][16]["text"].startswith("In a recent incident")
     assert body["comparison"]["position"]["lead"] > 0
     assert body["comparison"]["vs_closing"] is not None
+    # The first sentence is the lead's first; the second adds to the lead.
+    vs_lead = body["comparison"]["vs_lead"]
+    assert [(k["sentence"], k["by"]) for k in vs_lead["kept"]] == [(0, [0])]
+    assert vs_lead["dropped"] == [1, 2, 3]
+    assert vs_lead["added"] == [{"sentence": 1, "support_in": "body"}]
 
 
 @pytest.mark.parametrize(

@@ -86,8 +86,11 @@ def test_summaries_appear_and_hovering_highlights_their_sources(page: Any) -> No
     assert page.locator("#s-4.highlight").count() == 1
     assert page.locator("#s-17.highlight").count() == 0
 
+    # Under each summary, the lead's four sentences as a checklist.
+    assert textrank.locator(".checklist li[data-sentence]").count() == 4
     rows = page.locator("#comparison tr").all_inner_texts()
     assert any(row.startswith("TextRank") for row in rows)
+    assert any(row.startswith("the closing") and "lead sentences" in row for row in rows)
     assert any(row.startswith("Abstractive") for row in rows)
     bar = page.locator("#comparison .bar").first.get_attribute("aria-label")
     assert bar == "lead 33%, body 33%, closing 33%"
@@ -115,6 +118,44 @@ def test_an_editors_own_summary_is_checked(page: Any) -> None:
     sentences.nth(1).hover()
     assert page.locator("#s-16.highlight").count() == 1
     page.screenshot(path=str(ARTIFACTS / "editor-check.png"), full_page=True)
+
+
+def test_a_summarys_keeps_drops_and_adds_are_shown_under_it(page: Any) -> None:
+    """Lead sentence 1 plus a body sentence: lead 1 kept, lead 2-4 dropped, the body one adds."""
+    lead_first = SAMPLE.splitlines()[0].split(". ")[0] + "."
+    body = (
+        "During his time in Baghdad, Shaibani held discussions with Iraqi Foreign Minister "
+        "Fuad Hussein."
+    )
+    assert body in SAMPLE
+    page.fill("#article", SAMPLE)
+    page.click("#tab-check")
+    page.fill("#own-summary", f"{lead_first} {body}")
+    page.click("#check")
+    page.wait_for_selector("#summaries .checklist")
+
+    items = page.locator("#summaries .checklist li[data-sentence]")
+    assert items.count() == 4
+    assert items.nth(0).get_attribute("class") == "kept"
+    assert items.nth(0).inner_text().startswith("✓")
+    for i in (1, 2, 3):
+        assert items.nth(i).get_attribute("class") == "dropped"
+        assert items.nth(i).inner_text().startswith("✗")
+    assert "1 of 4 sentences kept" in page.locator("#summaries .checklist h4").inner_text()
+    # The kept sentence links to the summary sentence covering it; following the link
+    # focuses that sentence, which lights up its source in the article.
+    link = items.nth(0).locator("a")
+    assert link.get_attribute("href") == "#own-0"
+    link.click()
+    assert page.locator("#own-0.target").count() == 1
+    assert page.locator("#s-0.highlight").count() == 1
+    # The body sentence is marked as what the summary adds, with where it comes from.
+    sentences = page.locator("#summaries .sent")
+    assert sentences.nth(0).locator(".adds").count() == 0
+    assert sentences.nth(1).locator(".adds").inner_text() == "adds · from the body"
+    assert "keeps 1 of 4, adds 1" in page.locator("#comparison").inner_text()
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "editor-keeps-drops-adds.png"), full_page=True)
 
 
 def test_errors_are_plain_sentences(page: Any) -> None:

@@ -73,6 +73,51 @@ def test_sample_article_json(client: TestClient, sample_text: str) -> None:
     assert 0 < body["comparison"]["lead_vs_closing"]["rouge1"] < 1
 
 
+def test_each_summary_keeps_drops_and_adds(client: TestClient, sample_text: str) -> None:
+    """TextRank picks lead sentence 0, body sentence 4 and closing sentence 17."""
+    body = client.post("/v1/summarize", json={"text": sample_text}).json()
+    vs_lead = body["comparison"]["textrank"]["vs_lead"]
+    assert list(vs_lead) == ["rouge1", "rouge2", "rougeL", "kept", "dropped", "added"]
+    assert vs_lead["kept"] == [{"sentence": 0, "by": [0], "score": 1.0}]
+    assert vs_lead["dropped"] == [1, 2, 3]
+    assert vs_lead["added"] == [
+        {"sentence": 1, "support_in": "body"},
+        {"sentence": 2, "support_in": "closing"},
+    ]
+    vs_closing = body["comparison"]["textrank"]["vs_closing"]
+    assert vs_closing["kept"][0] == {"sentence": 17, "by": [2], "score": 1.0}
+    # The closing as the lead's summary: the ROUGE fields where they were, the lists beside.
+    both = body["comparison"]["lead_vs_closing"]
+    assert [k["sentence"] for k in both["kept"]] == [0]
+    assert both["kept"][0]["by"] == [17]
+    assert both["dropped"] == [1, 2, 3]
+    assert [a["sentence"] for a in both["added"]] == [17, 18, 19]
+    assert body["article"]["lead"]["spans"] == []
+
+
+def test_a_standfirst_is_reported_by_its_own_sentences(
+    client: TestClient, sample_text: str
+) -> None:
+    standfirst = "Syria's foreign minister visited Iraq. Penguins voted for a new leader."
+    body = client.post("/v1/summarize", json={"text": sample_text, "standfirst": standfirst}).json()
+    spans = body["article"]["lead"]["spans"]
+    assert [standfirst[s["start"] : s["end"]] for s in spans] == [s["text"] for s in spans]
+    assert len(spans) == 2
+    vs_lead = body["comparison"]["textrank"]["vs_lead"]
+    assert [k["sentence"] for k in vs_lead["kept"]] == [0]
+    assert vs_lead["dropped"] == [1]
+
+
+def test_openapi_documents_keeps_drops_and_adds(client: TestClient) -> None:
+    schemas = client.get("/openapi.json").json()["components"]["schemas"]
+    versus = schemas["VersusOut"]["properties"]
+    assert {"rouge1", "kept", "dropped", "added"} <= set(versus)
+    assert "0.25" in versus["kept"]["description"]
+    assert schemas["AddedOut"]["properties"]["support_in"]["enum"] == [
+        "lead", "body", "closing", "none"
+    ]  # fmt: skip
+
+
 def test_plain_text_body_with_query_options(client: TestClient, sample_text: str) -> None:
     response = client.post(
         "/v1/summarize?methods=textrank&max_sentences=2",
@@ -104,6 +149,7 @@ def test_standfirst_becomes_the_lead(client: TestClient, sample_text: str) -> No
         "method": "standfirst",
         "sentences": [],
         "text": "Minister visits.",
+        "spans": [{"start": 0, "end": 16, "text": "Minister visits."}],
     }
 
 
