@@ -5,11 +5,13 @@
         [--batches 1,4,8] [--out DIR]
 
 Latency depends on the architecture, not on the weight values, so a randomly
-initialised BartForConditionalGeneration built from `../shared/model-shapes/`
-(parameter count checked to 1 %) times like the real checkpoint. It is saved
-once (with a synthetic word-level tokenizer of the right vocabulary size) under
---out, and every backend loads it through the production code
-(models.abstractive.backends), CTranslate2 converting it on first use. Each
+initialised model built from `../shared/model-shapes/` (BART or PEGASUS;
+parameter count checked to 1 %) times like the real checkpoint. It is saved
+once under --out, laid out as the hub lays it out, with the real tokenizer
+files of its family (`../shared/model-shapes/tokenizers/`), and every backend
+loads it through the production code (models.abstractive.backends),
+CTranslate2 converting it on first use. The inputs are real dev articles
+(`../shared/data/dev_newsroom.jsonl`) cut to --input-tokens real tokens. Each
 backend runs in a process of its own, one after another in this one run, so
 peak RSS is its own. Every generation is forced to exactly --new-tokens tokens.
 Figures are medians of --repeats runs after a warm-up; "encoder" is the time to
@@ -39,11 +41,18 @@ from benchmarks.output import publish
 
 HERE = Path(__file__).resolve().parent
 SHAPES = HERE.parent.parent / "shared" / "model-shapes"
+ARTICLES = HERE.parent.parent / "shared" / "data" / "dev_newsroom.jsonl"
 # Parameter counts of the public checkpoints (../shared/model-shapes/README.md).
 EXPECTED_PARAMETERS = {
     "distilbart-cnn-12-6": 306e6,
     "distilbart-cnn-6-6": 230e6,
     "bart-large-cnn": 406e6,
+    "pegasus-cnn_dailymail": 570.8e6,
+}
+# The hub's tokenizer files of each family (no tokenizer.json): what a real checkpoint holds.
+TOKENIZER_FILES = {
+    "bart": ("vocab.json", "merges.txt", "tokenizer_config.json", "special_tokens_map.json"),
+    "pegasus": ("spiece.model", "tokenizer_config.json", "special_tokens_map.json"),
 }
 DEFAULT_BACKENDS = "torch/float32,torch/int8,ctranslate2/float32,ctranslate2/int8"
 PARITY_INPUTS = 4
@@ -97,30 +106,29 @@ def main() -> int:
 
 
 def save_random_checkpoint(shape: Path, folder: Path) -> int:
-    """A random-weight BART of `shape` with a word-level tokenizer, saved once."""
+    """A random-weight model of `shape` with its family's real tokenizer files, saved once."""
+    import shutil
+
     import torch
-    from tokenizers import Tokenizer, models, pre_tokenizers
-    from transformers import BartConfig, BartForConditionalGeneration, PreTrainedTokenizerFast
+    from transformers import AutoConfig, AutoModelForSeq2SeqLM
 
     fields = json.loads(shape.read_text())
-    config = BartConfig(**{k: v for k, v in fields.items() if k != "architectures"})
+    family = fields["model_type"]
     if not (folder / "model.safetensors").exists():
+        settings = {k: v for k, v in fields.items() if k not in ("architectures", "model_type")}
         torch.manual_seed(0)
-        model = BartForConditionalGeneration(config)
-        specials = ["<s>", "<pad>", "</s>", "<unk>"]
-        words = [f"w{i}" for i in range(len(specials), config.vocab_size - 1)]
-        vocabulary = {token: i for i, token in enumerate([*specials, *words, "<mask>"])}
-        tokenizer = Tokenizer(models.WordLevel(vocabulary, unk_token="<unk>"))
-        tokenizer.pre_tokenizer = pre_tokenizers.Sequence(
-            [pre_tokenizers.WhitespaceSplit(), pre_tokenizers.Punctuation()]
+        model = AutoModelForSeq2SeqLM.from_config(  # type: ignore[no-untyped-call]
+            AutoConfig.for_model(family, **settings)
         )
-        wrapped = PreTrainedTokenizerFast(  # type: ignore[no-untyped-call]
-            tokenizer_object=tokenizer, bos_token="<s>", pad_token="<pad>", eos_token="</s>",
-            unk_token="<unk>", mask_token="<mask>", model_max_length=config.max_position_embeddings,
-        )  # fmt: skip
         folder.mkdir(parents=True, exist_ok=True)
-        wrapped.save_pretrained(folder)
         model.save_pretrained(folder)
+        # As on the hub: config.json keeps what v5 no longer writes (BART-CNN's forced <s>).
+        saved = json.loads((folder / "config.json").read_text())
+        saved.update({k: v for k, v in fields.items() if k not in saved})
+        (folder / "config.json").write_text(json.dumps(saved, indent=2))
+        (folder / "generation_config.json").unlink(missing_ok=True)
+        for name in TOKENIZER_FILES[family]:
+            shutil.copyfile(SHAPES / "tokenizers" / family / name, folder / name)
     parameters = sum(
         int(torch.tensor(shape_).prod()) for shape_ in _tensor_shapes(folder / "model.safetensors")
     )
@@ -134,8 +142,6 @@ def save_random_checkpoint(shape: Path, folder: Path) -> int:
 
 def measure(args: argparse.Namespace, folder: Path, backend: str) -> dict[str, Any]:
     """One backend's figures, in this (child) process."""
-    import torch
-
     from models.abstractive.backends import open_generator
     from models.abstractive.cancel import Cancellation
     from models.abstractive.checkpoint import GenerationSettings, load_checkpoint
@@ -146,14 +152,19 @@ def measure(args: argparse.Namespace, folder: Path, backend: str) -> dict[str, A
     generator = open_generator(checkpoint, name, compute_type, args.threads)
     load_s = time.perf_counter() - started
     rss_loaded = _rss_mb()
-    generator_random = torch.Generator().manual_seed(0)
+    with ARTICLES.open(encoding="utf-8") as handle:
+        words = " ".join(json.loads(line)["article"] for line in handle).split()
 
     def inputs(batch: int, seed_offset: int = 0) -> list[list[int]]:
-        # <s> + random ordinary tokens + </s>: the ids' values do not change the cost.
-        generator_random.manual_seed(seed_offset)
-        body = torch.randint(4, checkpoint.config.vocab_size - 1, (batch, args.input_tokens - 2),
-                             generator=generator_random)  # fmt: skip
-        return [[0, *row.tolist(), 2] for row in body]
+        # Real dev text from a different place per row, cut to exactly --input-tokens
+        # real tokens (specials included); more words than tokens are always enough.
+        starts = [(997 * (seed_offset + row)) % (len(words) - args.input_tokens)
+                  for row in range(batch)]  # fmt: skip
+        texts = [" ".join(words[start : start + args.input_tokens]) for start in starts]
+        encoded = checkpoint.tokenizer(texts, truncation=True, max_length=args.input_tokens)
+        rows = [list(ids) for ids in encoded["input_ids"]]
+        assert all(len(ids) == args.input_tokens for ids in rows)
+        return rows
 
     def settings(beams: int, tokens: int) -> GenerationSettings:
         # transformers counts the decoder start token in its lengths.

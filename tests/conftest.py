@@ -70,3 +70,19 @@ def encoder() -> object:
     loaded = load_encoder()
     assert loaded is not None, "the bundled all-MiniLM-L6-v2 should load offline"
     return loaded
+
+
+@pytest.fixture(scope="session")
+def hub_bart(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """distilbart-cnn's hub layout: the real vocab.json + merges.txt, tiny random weights."""
+    from tests.tiny_models import build_hub_layout
+
+    return build_hub_layout(tmp_path_factory.mktemp("hub-bart"), "bart")
+
+
+@pytest.fixture(scope="session")
+def hub_pegasus(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """pegasus-cnn_dailymail's hub layout: the real spiece.model only, tiny random weights."""
+    from tests.tiny_models import build_hub_layout
+
+    return build_hub_layout(tmp_path_factory.mktemp("hub-pegasus"), "pegasus")

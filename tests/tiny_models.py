@@ -3,11 +3,20 @@
 Their tokenizers are trained on the fly (byte-level BPE with `tokenizers` for
 BART, a unigram model with `sentencepiece` for T5), so the real loading,
 tokenising, generation and decoding code runs without any hub.
+
+`build_hub_layout` lays a folder out exactly as the hub does for BART and
+PEGASUS checkpoints: the real tokenizer's own files (vocab.json + merges.txt,
+or spiece.model; no tokenizer.json) from `../shared/model-shapes/tokenizers/`,
+and a config of the real family and vocabulary size with tiny random weights.
+The files are read from ../shared rather than copied into tests/data: CI has
+that copy beside the checkout, and 3 MB of vocabularies need not live twice.
 """
 
 from __future__ import annotations
 
 import io
+import json
+import shutil
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -19,6 +28,48 @@ SUMMARIZATION_DEFAULTS = {
     "length_penalty": 2.0,
     "early_stopping": True,
 }
+
+
+SHAPES = Path(__file__).resolve().parents[1].parent / "shared" / "model-shapes"
+# The tokenizer files a hub checkpoint of each family holds (no tokenizer.json).
+HUB_TOKENIZER_FILES = {
+    "bart": ("vocab.json", "merges.txt", "tokenizer_config.json", "special_tokens_map.json"),
+    "pegasus": ("spiece.model", "tokenizer_config.json", "special_tokens_map.json"),
+}
+# The shape each family's real fields (ids, activation, vocabulary size) come from.
+_HUB_SHAPES = {"bart": "distilbart-cnn-12-6.json", "pegasus": "pegasus-cnn_dailymail.json"}
+_TINY = {"d_model": 16, "encoder_layers": 1, "decoder_layers": 1, "encoder_ffn_dim": 32,
+         "decoder_ffn_dim": 32, "encoder_attention_heads": 2,
+         "decoder_attention_heads": 2}  # fmt: skip
+
+
+def build_hub_layout(folder: Path, family: str) -> Path:
+    """A hub-layout `family` checkpoint: the real tokenizer files, tiny random weights."""
+    import torch
+    from transformers import AutoConfig, AutoModelForSeq2SeqLM
+
+    tokenizers = SHAPES / "tokenizers" / family
+    if not tokenizers.is_dir():
+        raise FileNotFoundError(
+            f"{tokenizers} is missing: the tests need ../shared beside the repo"
+        )
+    fields = json.loads((SHAPES / _HUB_SHAPES[family]).read_text())
+    fields.pop("architectures")
+    model_type = fields.pop("model_type")
+    config = AutoConfig.for_model(model_type, **{**fields, **_TINY})
+    config.task_specific_params = {"summarization": dict(SUMMARIZATION_DEFAULTS)}
+    torch.manual_seed(0)
+    folder.mkdir(parents=True, exist_ok=True)
+    AutoModelForSeq2SeqLM.from_config(config).save_pretrained(folder)
+    # A hub config.json keeps fields v5 no longer writes (BART-CNN's forced_bos_token_id),
+    # and such a checkpoint has no generation_config.json.
+    saved = json.loads((folder / "config.json").read_text())
+    saved.update({key: value for key, value in fields.items() if key not in saved})
+    (folder / "config.json").write_text(json.dumps(saved, indent=2))
+    (folder / "generation_config.json").unlink()
+    for name in HUB_TOKENIZER_FILES[family]:
+        shutil.copyfile(tokenizers / name, folder / name)
+    return folder
 
 
 def build_tiny_bart(folder: Path, corpus: Iterable[str], max_positions: int = 128) -> Path:

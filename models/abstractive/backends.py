@@ -79,6 +79,12 @@ class TorchGenerator:
         self.name = f"torch/{compute_type}"
         self._pad = checkpoint.tokenizer.pad_token_id or 0
         self._start = model.config.decoder_start_token_id
+        # BART-CNN's forced <s> after the decoder start, which v5 may not have carried
+        # from config.json into the model's own generation config (checkpoint.py).
+        forced_bos = checkpoint.generation_config.forced_bos_token_id
+        self._forced: dict[str, int] = (
+            {} if forced_bos is None else {"forced_bos_token_id": forced_bos}
+        )
 
     def generate(
         self,
@@ -111,6 +117,7 @@ class TorchGenerator:
                 no_repeat_ngram_size=settings.no_repeat_ngram_size,
                 do_sample=False,
                 stopping_criteria=StoppingCriteriaList([stopping_criteria(list(cancels))]),
+                **self._forced,
                 **beam,
             )
         results: list[list[int] | None] = []

@@ -7,10 +7,18 @@ fetches the model (`newsum fetch-model`), instead of hanging on the hub.
 Generation defaults are the checkpoint's own: its generation config, overlaid
 with `task_specific_params["summarization"]` as the v4 summarization pipeline
 did (transformers v5 removed that pipeline).
+
+Tokenizers come as the hub lays them out: `tokenizer.json`, or only the slow
+files (BART's vocab.json + merges.txt, PEGASUS's and T5's spiece.model), which
+transformers v5 converts to a fast tokenizer on load (sentencepiece's needs
+`protobuf`). The loader records the family quirks the engine's finish stage
+handles: the piece a checkpoint writes between summary sentences (PEGASUS's
+`<n>`), and decoding without `clean_up_tokenization_spaces`.
 """
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -32,6 +40,20 @@ _FALLBACK_MIN_LENGTH = 56
 # Positional limits beyond this are "no limit" markers (tokenizers use 1e30).
 _SANE_INPUT_LIMIT = 1_000_000
 _T5_INPUT_TOKENS = 512  # T5's relative positions have no hard limit; 512 is its training length
+# Google's PEGASUS vocabulary has a piece for a newline, id 106 and not a special token;
+# the CNN/DailyMail checkpoint writes it between summary sentences (Zhang et al. 2020).
+_NEWLINE_PIECE = "<n>"
+# Generation fields that checkpoints older than generation_config.json keep in config.json
+# (BART-CNN's forced <s>; PEGASUS's beams and lengths) and that v5 drops when reading it.
+_LEGACY_GENERATION_FIELDS = (
+    "forced_bos_token_id",
+    "num_beams",
+    "min_length",
+    "max_length",
+    "length_penalty",
+    "no_repeat_ngram_size",
+    "early_stopping",
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,6 +104,7 @@ class Checkpoint:
     defaults: GenerationSettings
     prefix: str  # T5's "summarize: "; empty for BART and PEGASUS
     max_input_tokens: int
+    sentence_mark: str | None = None  # PEGASUS's "<n>" between summary sentences
 
 
 def load_checkpoint(name: str, *, cache_dir: str | None = None) -> Checkpoint:
@@ -95,12 +118,21 @@ def load_checkpoint(name: str, *, cache_dir: str | None = None) -> Checkpoint:
     path = resolve(name, cache_dir=cache_dir)
     try:
         tokenizer = AutoTokenizer.from_pretrained(path, local_files_only=True)
+        # The clean-up glues punctuation to the word before it (" 's" -> "'s", " ." -> "."),
+        # undoing spaces that byte-level BPE and sentencepiece restore exactly; BART's
+        # files ask for it (transformers v5 ignores that for BPE, with a warning).
+        tokenizer.clean_up_tokenization_spaces = False
         config = AutoConfig.from_pretrained(path, local_files_only=True)
         if not getattr(config, "is_encoder_decoder", False):
             raise ValueError(f"{config.model_type} is not an encoder-decoder (seq2seq) model")
-        generation_config = GenerationConfig.from_model_config(config)
         if (path / "generation_config.json").exists():
             generation_config = GenerationConfig.from_pretrained(path, local_files_only=True)
+        else:
+            generation_config = GenerationConfig.from_model_config(config)
+            raw = json.loads((path / "config.json").read_text(encoding="utf-8"))
+            generation_config.update(  # type: ignore[no-untyped-call]
+                **{key: raw[key] for key in _LEGACY_GENERATION_FIELDS if key in raw}
+            )
     except Exception as error:  # any broken file or unsupported architecture
         raise unloadable(name, path, error) from error
     task = (getattr(config, "task_specific_params", None) or {}).get("summarization", {})
@@ -113,6 +145,7 @@ def load_checkpoint(name: str, *, cache_dir: str | None = None) -> Checkpoint:
         defaults=_defaults(generation_config, task),
         prefix=str(task.get("prefix", "")),
         max_input_tokens=_max_input_tokens(config, tokenizer),
+        sentence_mark=_sentence_mark(tokenizer),
     )
 
 
@@ -182,6 +215,13 @@ def _max_input_tokens(config: Any, tokenizer: Any) -> int:
         if value is not None and 0 < int(value) < _SANE_INPUT_LIMIT
     ]
     return min(limits) if limits else _T5_INPUT_TOKENS
+
+
+def _sentence_mark(tokenizer: Any) -> str | None:
+    """The vocabulary's newline piece, which a summary may hold between sentences; else None."""
+    piece_id = tokenizer.convert_tokens_to_ids(_NEWLINE_PIECE)
+    known = piece_id is not None and piece_id != tokenizer.unk_token_id
+    return _NEWLINE_PIECE if known and piece_id not in tokenizer.all_special_ids else None
 
 
 def _pick(override: Any, default: Any) -> Any:

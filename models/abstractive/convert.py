@@ -1,8 +1,11 @@
 """Converting a transformers checkpoint to CTranslate2, once, cached next to the checkpoint.
 
-CTranslate2's converter predates transformers v5: it reads BartConfig's
-`normalize_before`, which v5 dropped. BART normalises after each sublayer
-(post-norm), so the shim restores the attribute as False before conversion.
+CTranslate2's converter predates transformers v5: it reads `normalize_before`
+and `normalize_embedding` from BART's and PEGASUS's configs (PEGASUS's loader
+is BART's), which v5 dropped. The shim restores what each architecture does
+when a checkpoint's config.json does not say: BART normalises after each
+sublayer and its embeddings (Lewis et al. 2020), PEGASUS before each sublayer
+and not its embeddings (Zhang et al. 2020).
 """
 
 from __future__ import annotations
@@ -17,6 +20,8 @@ from typing import Any
 from models.abstractive.checkpoint import Checkpoint, unloadable
 
 _MARKER = "model.bin"
+# model_type -> (normalize_before, normalize_embedding), as transformers' modelling code does.
+_NORMALISATION = {"bart": (False, True), "pegasus": (True, False)}
 
 
 def converted_model(checkpoint: Checkpoint, compute_type: str) -> Path:
@@ -54,8 +59,12 @@ def _converter(path: str) -> Any:
     class _V5Converter(TransformersConverter):  # type: ignore[misc]
         def load_model(self, model_class: Any, name: str, **kwargs: Any) -> Any:
             model = super().load_model(model_class, name, **kwargs)
-            if not hasattr(model.config, "normalize_before"):
-                model.config.normalize_before = False
+            config = model.config
+            before, embedding = _NORMALISATION.get(config.model_type, (False, True))
+            if not hasattr(config, "normalize_before"):
+                config.normalize_before = before
+            if not hasattr(config, "normalize_embedding"):
+                config.normalize_embedding = embedding
             return model
 
     return _V5Converter(path, low_cpu_mem_usage=True)

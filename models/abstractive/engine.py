@@ -1,7 +1,10 @@
 """The abstractive engine: prepare (fit the input) -> run (generate) -> finish (decode, split).
 
 The split follows the transformers pipelines' preprocess / _forward /
-postprocess, without the pipeline (gone in transformers v5).
+postprocess, without the pipeline (gone in transformers v5). Family quirks of
+the output are the finish stage's: special tokens (BART's leading `<s>`) are
+dropped and the text trimmed, and PEGASUS's `<n>` piece is a sentence break, so
+the text, the sentence split and attribution all see sentences, never "<n>".
 """
 
 from __future__ import annotations
@@ -77,17 +80,17 @@ class Seq2SeqEngine:
         # Prepare: choose what each model input holds, within the model's limit.
         inputs = [self.prepare(article) for article in articles]
         # Run: the hot path, stoppable between decoding steps, row by row.
-        texts = self.run([i.text for i in inputs], settings, cancels)
-        # Finish: one summary per article, split into sentences with offsets.
+        outputs = self.run([i.text for i in inputs], settings, cancels)
+        # Finish: one summary per article, decoded and split into sentences with offsets.
         elapsed_ms = (time.perf_counter() - started) * 1000
         results: list[AbstractiveSummary | NewsumError] = []
-        for article, model_input, text, cancel in zip(
-            articles, inputs, texts, cancels, strict=True
+        for article, model_input, ids, cancel in zip(
+            articles, inputs, outputs, cancels, strict=True
         ):
-            if text is None:
+            if ids is None:
                 results.append(cancel.stop_error())
             else:
-                results.append(self.finish(article, model_input, text, elapsed_ms))
+                results.append(self.finish(article, model_input, ids, elapsed_ms))
         return results
 
     def prepare(self, article: Article) -> ModelInput:
@@ -96,31 +99,58 @@ class Seq2SeqEngine:
 
     def run(
         self, texts: list[str], settings: GenerationSettings, cancels: list[Cancellation]
-    ) -> list[str | None]:
+    ) -> list[list[int] | None]:
         c = self.checkpoint
         if all(cancel.should_stop() for cancel in cancels):  # all gone while preparing
             return [None for _ in texts]
         batch = c.tokenizer(texts, truncation=True, max_length=c.max_input_tokens)["input_ids"]
-        outputs = self.generator.generate(batch, settings, cancels)
-        return [
-            None if ids is None else c.tokenizer.decode(ids, skip_special_tokens=True).strip()
-            for ids in outputs
-        ]
+        return self.generator.generate(batch, settings, cancels)
 
     def finish(
-        self, article: Article, model_input: ModelInput, text: str, elapsed_ms: float
+        self, article: Article, model_input: ModelInput, ids: Sequence[int], elapsed_ms: float
     ) -> AbstractiveSummary:
+        text, sentences = self.decode(ids, article.language)
         return AbstractiveSummary(
             status="ok",
             reason=None,
             model=self.name,
             text=text,
-            sentences=_sentences(text, article.language),
+            sentences=sentences,
             input_tokens=model_input.input_tokens,
             truncated=model_input.truncated,
             input_sentences=model_input.sentences,
             elapsed_ms=elapsed_ms,
         )
+
+    def decode(
+        self, ids: Sequence[int], language: str
+    ) -> tuple[str, tuple[GeneratedSentence, ...]]:
+        """The summary text of generated `ids` and its sentences, each with its offsets."""
+        c = self.checkpoint
+        # Special tokens go (BART's decoder start </s> and forced <s>, padding, </s>).
+        decoded = c.tokenizer.decode(list(ids), skip_special_tokens=True)
+        # PEGASUS's "<n>" ends a sentence: its pieces are joined by a space.
+        pieces = decoded.split(c.sentence_mark) if c.sentence_mark else [decoded]
+        pieces = [piece.strip() for piece in pieces if piece.strip()]
+        text = " ".join(pieces)
+        sentences: list[GeneratedSentence] = []
+        offset = 0
+        for piece in pieces:
+            # Attribution to article sentences happens later (models.summarize).
+            sentences += [
+                GeneratedSentence(
+                    piece[s:e],
+                    offset + s,
+                    offset + e,
+                    attributions=(),
+                    support=None,
+                    unsupported=(),
+                )
+                for p_start, p_end in split_paragraphs(piece)
+                for s, e in split_sentences(piece, p_start, p_end, language)
+            ]
+            offset += len(piece) + 1
+        return text, tuple(sentences)
 
 
 class UnavailableEngine:
@@ -165,12 +195,3 @@ def open_engine(
         return Seq2SeqEngine(checkpoint, open_generator(checkpoint, backend, compute_type, threads))
     except ModelUnavailable as error:
         return UnavailableEngine(name, error.message)
-
-
-def _sentences(summary: str, language: str) -> tuple[GeneratedSentence, ...]:
-    # Attribution to article sentences happens later (models.summarize).
-    return tuple(
-        GeneratedSentence(summary[s:e], s, e, attributions=(), support=None, unsupported=())
-        for p_start, p_end in split_paragraphs(summary)
-        for s, e in split_sentences(summary, p_start, p_end, language)
-    )

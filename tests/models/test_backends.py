@@ -118,3 +118,27 @@ def test_unknown_backends_and_compute_types_are_refused(tiny_bart: Path) -> None
         open_generator(checkpoint, "onnx", "float32", None)
     with pytest.raises(InvalidOption, match="compute type for torch must be one of"):
         open_generator(checkpoint, "torch", "int8_float32", None)
+
+
+@pytest.mark.parametrize("family", ["bart", "pegasus"])
+def test_ctranslate2_converts_each_hub_family_and_gives_the_reference_tokens(
+    family: str, request: pytest.FixtureRequest, tmp_path: Path
+) -> None:
+    """PEGASUS converts (pre-norm, no embedding norm); BART keeps its forced <s>."""
+    import shutil
+
+    folder = tmp_path / family  # a copy: the conversion lands beside the checkpoint
+    shutil.copytree(request.getfixturevalue(f"hub_{family}"), folder)
+    reference = open_engine(str(folder))
+    fast = open_engine(str(folder), backend="ctranslate2", compute_type="float32")
+    assert isinstance(reference, Seq2SeqEngine)
+    assert isinstance(fast, Seq2SeqEngine), getattr(fast, "reason", None)
+    for text in TEXTS:
+        (expected,) = reference.generator.generate(ids(reference, text), GREEDY, [Cancellation()])
+        (got,) = fast.generator.generate(ids(fast, text), GREEDY, [Cancellation()])
+        assert expected is not None
+        assert got is not None
+        assert len(set(expected)) > 3, "the test needs varied tokens to mean anything"
+        assert got[:-1] == expected[:-1]
+        if family == "bart":
+            assert expected[0] == got[0] == 0  # the forced <s>
