@@ -24,8 +24,12 @@ from service.settings import Settings
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    arguments = list(sys.argv[1:] if argv is None else argv)
+    if arguments[:1] == ["bench"]:
+        # The benchmark has its own parser, --help included: it gets all that follows.
+        return _bench(argparse.Namespace(arguments=arguments[1:]))
     parser = _parser()
-    args = parser.parse_args(argv)
+    args = parser.parse_args(arguments)
     try:
         return int(args.run(args))
     except InvalidSettings as error:

@@ -72,3 +72,11 @@ def test_fetch_model_without_a_reachable_hub_fails_fast_and_says_why() -> None:
     assert result.returncode == 1
     assert "could not download 'sshleifer/distilbart-cnn-12-6'" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("command", ["serve", "summarize", "attribute", "bench", "fetch-model"])
+def test_every_command_has_a_working_help(command: str, capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as stopped:
+        main([command, "--help"])
+    assert stopped.value.code == 0
+    assert f"newsum {command}" in capsys.readouterr().out
