@@ -85,7 +85,7 @@ def read_article(
         headline=headline,
         sentences=sentences,
         paragraphs=paragraphs,
-        lead=_lead(sentences, paragraphs, standfirst),
+        lead=_lead(sentences, paragraphs, standfirst, language),
         closing=_closing(sentences, paragraphs),
         boilerplate=tuple(leftovers),
         standfirst_source=standfirst_source if standfirst else None,
@@ -178,11 +178,20 @@ def _number(
 
 
 def _lead(
-    sentences: tuple[Sentence, ...], paragraphs: tuple[Paragraph, ...], standfirst: str | None
+    sentences: tuple[Sentence, ...],
+    paragraphs: tuple[Paragraph, ...],
+    standfirst: str | None,
+    language: str,
 ) -> Lead:
     if standfirst is not None:
-        # The standfirst is not part of the text, so it has no sentence indices.
-        return Lead("standfirst", (), standfirst)
+        # The standfirst is not part of the text, so it has no sentence indices:
+        # its own sentences are spans with offsets into it.
+        spans = tuple(
+            TextSpan(s, e, standfirst[s:e])
+            for p_start, p_end in split_paragraphs(standfirst)
+            for s, e in split_sentences(standfirst, p_start, p_end, language)
+        )
+        return Lead("standfirst", (), standfirst, spans)
     if len(paragraphs) >= 2:
         return Lead("first_paragraph", paragraphs[0].sentences, _join(sentences, paragraphs[0]))
     chosen = tuple(range(min(LEAD_SENTENCES, len(sentences))))

@@ -27,8 +27,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from models.attribution import MIN_SOURCE_SCORE, SentenceSet, Words, rescaled_cosines, words_of
-from models.segment import split_paragraphs, split_sentences
-from models.types import Added, Article, Kept, Span, SupportPlace
+from models.types import Added, Article, Kept, SupportPlace
 
 # Both on attribution's `support` scale. A lead (closing) sentence is kept from
 # this score: attribution's own floor for a source, and the most accurate
@@ -60,23 +59,10 @@ def side(ids: Sequence[int], texts: Sequence[str], language: str, encode: Encode
     return Side(tuple(ids), tuple(words_of(t, language) for t in texts), vectors)
 
 
-def lead_spans(article: Article) -> tuple[Span, ...]:
-    """A standfirst's sentences, offsets into `article.lead.text`; () for a lead in the text."""
-    lead = article.lead
-    if lead.method != "standfirst" or lead.spans:
-        return lead.spans
-    text = lead.text
-    return tuple(
-        Span(s, e, text[s:e])
-        for p_start, p_end in split_paragraphs(text)
-        for s, e in split_sentences(text, p_start, p_end, article.language)
-    )
-
-
 def lead_side(article: Article, encode: Encode | None) -> Side:
     """The lead's sentences: the standfirst's own (by their index) or the article's."""
     if article.lead.method == "standfirst":
-        spans = lead_spans(article)
+        spans = article.lead.spans
         return side(range(len(spans)), [s.text for s in spans], article.language, encode)
     indexes = article.lead.sentences
     texts = [article.sentences[i].text for i in indexes]

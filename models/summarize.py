@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Literal, Protocol
 
 from models.attribution import ArticleEvidence
 from models.compare import compare, lead_vs_closing
-from models.coverage import Encode, lead_spans
+from models.coverage import Encode
 from models.embeddings import SentenceEncoder
 from models.errors import (
     Cancelled,
@@ -160,7 +160,6 @@ def assemble(
     # TextRank's sentences are the article's own, compared on lexical evidence; a
     # generated summary on the evidence (and the vectors) of its attribution.
     started = time.perf_counter()
-    article = _with_lead_spans(article)
     comparison = Comparisons(
         textrank=compare(article, textrank.text, textrank.sentences) if textrank else None,
         abstractive=compare(article, generated.text, generated.sentences, _encode(evidence))
@@ -183,18 +182,11 @@ def attribute_summary(
     """Any summary attributed sentence by sentence, and compared with the lead and closing."""
     evidence = ArticleEvidence(article, encoder)
     sentences = evidence.attribute(summary)
-    article = _with_lead_spans(article)
     return AttributionReport(
         article=article,
         sentences=sentences,
         comparison=compare(article, summary, sentences, _encode(evidence)),
     )
-
-
-def _with_lead_spans(article: Article) -> Article:
-    # A standfirst's sentences, which the lead comparison's indexes refer to.
-    spans = lead_spans(article)
-    return replace(article, lead=replace(article.lead, spans=spans)) if spans else article
 
 
 def _encode(evidence: ArticleEvidence | None) -> Encode | None:
