@@ -16,10 +16,7 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import socket
 import statistics
-import subprocess
 import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -29,6 +26,7 @@ from typing import Any
 import httpx
 
 from benchmarks.output import publish
+from benchmarks.server import Server
 
 HERE = Path(__file__).resolve().parent
 DEV = HERE.parent.parent / "shared" / "data" / "dev_newsroom.jsonl"
@@ -58,7 +56,7 @@ def main() -> int:
     }  # fmt: skip
     results: dict[str, Any] = {}
     for mode, window in (("batching off", 0.0), ("batching on", args.window_ms)):
-        with _Server(args, window) as url:
+        with Server(_environment(args, window)) as url:
             results[mode] = {
                 clients: _load(url, body, int(clients), args.requests)
                 for clients in args.clients.split(",")
@@ -83,47 +81,18 @@ def _article(words: int) -> str:
     return min(texts, key=lambda text: abs(len(text.split()) - words))
 
 
-class _Server:
-    """`newsum serve` in a process of its own, ready (model loaded and warmed) on entry."""
-
-    def __init__(self, args: argparse.Namespace, window_ms: float) -> None:
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            self.port = probe.getsockname()[1]
-        environment = {
-            **os.environ,
-            "NEWSUM_MODEL": args.model,
-            "NEWSUM_BACKEND": args.backend,
-            "NEWSUM_COMPUTE_TYPE": args.compute_type,
-            "NEWSUM_EMBEDDING_MODEL": "none",
-            "NEWSUM_BATCH_WINDOW_MS": str(window_ms),
-            "NEWSUM_MAX_BATCH_SIZE": str(args.max_batch),
-            "NEWSUM_MODEL_QUEUE_SIZE": "64",
-            "NEWSUM_REQUEST_TIMEOUT_S": "900",
-            "NEWSUM_LOG_LEVEL": "warning",
-            "NEWSUM_PORT": str(self.port),
-        }
-        self.process = subprocess.Popen(
-            [str(Path(sys.executable).with_name("newsum")), "serve"], env=environment
-        )
-
-    def __enter__(self) -> str:
-        url = f"http://127.0.0.1:{self.port}"
-        deadline = time.monotonic() + 600
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(f"{url}/readyz", timeout=2).status_code == 200:
-                    return url
-            except httpx.TransportError:
-                pass
-            if self.process.poll() is not None:
-                raise SystemExit("the service exited while starting")
-            time.sleep(0.5)
-        raise SystemExit("the service was not ready within 10 minutes")
-
-    def __exit__(self, *_: object) -> None:
-        self.process.terminate()
-        self.process.wait(timeout=120)
+def _environment(args: argparse.Namespace, window_ms: float) -> dict[str, str]:
+    return {
+        "NEWSUM_MODEL": args.model,
+        "NEWSUM_BACKEND": args.backend,
+        "NEWSUM_COMPUTE_TYPE": args.compute_type,
+        "NEWSUM_EMBEDDING_MODEL": "none",
+        "NEWSUM_BATCH_WINDOW_MS": str(window_ms),
+        "NEWSUM_MAX_BATCH_SIZE": str(args.max_batch),
+        "NEWSUM_MODEL_QUEUE_SIZE": "64",
+        "NEWSUM_REQUEST_TIMEOUT_S": "900",
+        "NEWSUM_LOG_LEVEL": "warning",
+    }
 
 
 def _load(url: str, body: dict[str, Any], clients: int, requests: int) -> dict[str, Any]:

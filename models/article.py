@@ -15,6 +15,7 @@ from models import boilerplate as bp
 from models.errors import EmptyInput, InputTooLong, InvalidUnicode
 from models.language import guess_language
 from models.segment import Span, split_paragraphs, split_sentences, trim
+from models.terms import analyse
 from models.types import (
     Article,
     Boilerplate,
@@ -88,6 +89,7 @@ def read_article(
         lead=_lead(sentences, paragraphs, standfirst, language),
         closing=_closing(sentences, paragraphs),
         boilerplate=tuple(leftovers),
+        words=tuple(analyse([s.text for s in sentences], language)),
         standfirst_source=standfirst_source if standfirst else None,
     )
 

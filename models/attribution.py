@@ -32,8 +32,8 @@ import numpy as np
 from models.embeddings import SentenceEncoder
 from models.facts import ArticleFacts, unsupported_facts
 from models.segment import split_paragraphs, split_sentences
-from models.terms import content_terms, rouge_tokens
-from models.types import Article, Attribution, GeneratedSentence
+from models.terms import analyse
+from models.types import Article, Attribution, GeneratedSentence, TextWords
 
 # Cosines of all-MiniLM-L6-v2 are rescaled before use: sentences of one news
 # story that say different things score 0.3-0.45 against each other (they share
@@ -139,7 +139,7 @@ class ArticleEvidence(SentenceSet):
     """An article prepared once for attributing any number of summaries to it."""
 
     def __init__(self, article: Article, encoder: SentenceEncoder | None = None) -> None:
-        super().__init__([words_of(s.text, article.language) for s in article.sentences])
+        super().__init__([words_from(w) for w in article.words])
         self.article = article
         self.encoder = encoder
         self.facts = ArticleFacts(f"{article.text}\n{article.lead.text}")
@@ -180,9 +180,10 @@ class ArticleEvidence(SentenceSet):
     ) -> tuple[GeneratedSentence, ...]:
         texts = [summary[s:e] for s, e in spans]
         rows = self._similarities(texts)
+        words = all_words_of(texts, self.article.language)
         return tuple(
-            self._attribute_one(text, start, end, None if rows is None else next(rows))
-            for text, (start, end) in zip(texts, spans, strict=True)
+            self._attribute_one(text, start, end, words[i], None if rows is None else next(rows))
+            for i, (text, (start, end)) in enumerate(zip(texts, spans, strict=True))
         )
 
     def _similarities(self, texts: list[str]) -> Iterator[np.ndarray] | None:
@@ -202,9 +203,8 @@ class ArticleEvidence(SentenceSet):
         return rows()
 
     def _attribute_one(
-        self, text: str, start: int, end: int, similarity: np.ndarray | None
+        self, text: str, start: int, end: int, words: Words, similarity: np.ndarray | None
     ) -> GeneratedSentence:
-        words = words_of(text, self.article.language)
         missing = tuple(unsupported_facts(text, self.facts))
         if not words.terms or not self._words:
             return GeneratedSentence(text, start, end, (), 0.0, missing)
@@ -262,10 +262,17 @@ class _Index:
 
 
 def words_of(text: str, language: str) -> Words:
-    terms, _ = content_terms(text, language)
-    tokens = rouge_tokens(text)
+    return all_words_of([text], language)[0]
+
+
+def all_words_of(texts: Sequence[str], language: str) -> list[Words]:
+    """Each text's `Words`, analysed together (one stemmer call for all)."""
+    return [words_from(analysed) for analysed in analyse(texts, language)]
+
+
+def words_from(analysed: TextWords) -> Words:
     # A sentence of stop words only ("It is.") is still matched on its words.
-    return Words(frozenset(terms or tokens), frozenset(pairwise(tokens)))
+    return Words(frozenset(analysed.terms or analysed.tokens), frozenset(pairwise(analysed.tokens)))
 
 
 def _lexical(summary: Words, *candidates: Words) -> float:

@@ -26,7 +26,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from models.attribution import MIN_SOURCE_SCORE, SentenceSet, Words, rescaled_cosines, words_of
+from models.attribution import (
+    MIN_SOURCE_SCORE,
+    SentenceSet,
+    Words,
+    all_words_of,
+    rescaled_cosines,
+    words_from,
+)
 from models.types import Added, Article, Kept, SupportPlace
 
 # Both on attribution's `support` scale. A lead (closing) sentence is kept from
@@ -56,7 +63,14 @@ class Side:
 
 def side(ids: Sequence[int], texts: Sequence[str], language: str, encode: Encode | None) -> Side:
     vectors = encode(texts) if encode is not None and texts else None
-    return Side(tuple(ids), tuple(words_of(t, language) for t in texts), vectors)
+    return Side(tuple(ids), tuple(all_words_of(texts, language)), vectors)
+
+
+def _article_side(article: Article, indexes: Sequence[int], encode: Encode | None) -> Side:
+    # Article sentences: their words were analysed when the article was read.
+    texts = [article.sentences[i].text for i in indexes]
+    vectors = encode(texts) if encode is not None and texts else None
+    return Side(tuple(indexes), tuple(words_from(article.words[i]) for i in indexes), vectors)
 
 
 def lead_side(article: Article, encode: Encode | None) -> Side:
@@ -64,17 +78,13 @@ def lead_side(article: Article, encode: Encode | None) -> Side:
     if article.lead.method == "standfirst":
         spans = article.lead.spans
         return side(range(len(spans)), [s.text for s in spans], article.language, encode)
-    indexes = article.lead.sentences
-    texts = [article.sentences[i].text for i in indexes]
-    return side(indexes, texts, article.language, encode)
+    return _article_side(article, article.lead.sentences, encode)
 
 
 def closing_side(article: Article, encode: Encode | None) -> Side | None:
     if article.closing is None:
         return None
-    indexes = article.closing.sentences
-    texts = [article.sentences[i].text for i in indexes]
-    return side(indexes, texts, article.language, encode)
+    return _article_side(article, article.closing.sentences, encode)
 
 
 def cover(summary: Side, reference: Side, support_in: Sequence[SupportPlace]) -> Coverage:

@@ -6,6 +6,15 @@ not split a word), and scripts written without spaces (Han, kana, Thai, Lao,
 Khmer, Myanmar) fall back on characters, as is usual for ROUGE on Chinese and
 Japanese. Stemming is Snowball (Porter 2001) where a stemmer exists for the
 language.
+
+Cost: an article's words are analysed in bulk, once per request (`analyse`):
+one C-level regex pass per sentence (per sentence, not per article: most
+sentences are ASCII, which `re` scans fastest, where one non-ASCII character
+would widen a whole joined article), set lookups for stop words, and one call
+of PyStemmer's C `stemWords` for every content word of the article, with no
+per-word Python function call and no cache — so an article costs the same the
+first time as the thousandth, and a server's speed does not depend on having
+seen the words before.
 """
 
 from __future__ import annotations
@@ -14,11 +23,14 @@ import functools
 import re
 import threading
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Sequence
+from itertools import chain, islice
 
 import regex
-import snowballstemmer
+import Stemmer
 import stopwordsiso
+
+from models.types import TextWords
 
 _NO_SPACE_SCRIPTS = r"\p{Han}\p{Hiragana}\p{Katakana}\p{Thai}\p{Lao}\p{Khmer}\p{Myanmar}"
 # A fast path, for text with no character of those scripts and no combining
@@ -54,43 +66,53 @@ _STEMMERS = {
 
 def rouge_tokens(text: str) -> list[str]:
     """Case-folded words, and single characters for scripts written without spaces."""
-    text = _normalise(text)
-    if not _NEEDS_SCRIPT_CLASSES.search(text):
-        return _FAST_WORD.findall(text)
-    tokens: list[str] = []
-    for run, word in _TOKEN.findall(text):
-        if run:
-            tokens.extend(run)
-        else:
-            tokens.append(word)
-    return tokens
+    return _split(text)[0]
+
+
+def analyse(texts: Sequence[str], language: str) -> list[TextWords]:
+    """The words of every text (an article's sentences), stemmed in one call for all."""
+    stop_words = _stop_words(language)
+    # Tokens, the words to stem and the bigrams of spaceless runs, text by text.
+    pieces = [_split(text) for text in texts]
+    content = [[w for w in words if w not in stop_words] for _, words, _ in pieces]
+    # Every content word of every text through the stemmer at once.
+    stems = iter(_stem_all(list(chain.from_iterable(content)), language))
+    return [
+        TextWords(tuple(tokens), (*islice(stems, len(words)), *bigrams))
+        for (tokens, _, bigrams), words in zip(pieces, content, strict=True)
+    ]
 
 
 def content_terms(text: str, language: str) -> tuple[list[str], int]:
     """Stemmed words without stop words (character bigrams for scripts without
     spaces), and the number of words the sentence has, stop words included."""
-    stop_words = _stop_words(language)
-    stem = _stemmer(language)
+    (words,) = analyse([text], language)
+    return list(words.terms), len(words.tokens)
+
+
+def _split(text: str) -> tuple[list[str], list[str], list[str]]:
+    """A text's tokens, its words (stemming candidates) and its spaceless runs' bigrams."""
     text = _normalise(text)
-    # The hot loop of TextRank: one C-level findall per sentence, no Match objects.
-    if not _NEEDS_SCRIPT_CLASSES.search(text):
-        words = _FAST_WORD.findall(text)
-        return [stem(word) for word in words if word not in stop_words], len(words)
-    terms: list[str] = []
-    count = 0
+    # The common case: one C-level findall, no Match objects; tokens are the words.
+    # (An ASCII sentence, most of English news, needs no scan for other scripts.)
+    if text.isascii() or not _NEEDS_SCRIPT_CLASSES.search(text):
+        tokens = _FAST_WORD.findall(text)
+        return tokens, tokens, []
+    tokens, words, bigrams = [], [], []
     for run, word in _TOKEN.findall(text):
         if run:
-            terms.extend(_bigrams(run))
-            count += len(run)
+            tokens.extend(run)
+            bigrams.extend(_bigrams(run))
         else:
-            count += 1
-            if word not in stop_words:
-                terms.append(stem(word))
-    return terms, count
+            tokens.append(word)
+            words.append(word)
+    return tokens, words, bigrams
 
 
 def _normalise(text: str) -> str:
     # NFC first, so a decomposed "é" is one letter; then case-fold and unify apostrophes.
+    if text.isascii():  # nothing to compose, no apostrophe to unify
+        return text.lower()
     return unicodedata.normalize("NFC", text).casefold().replace("’", "'")
 
 
@@ -111,20 +133,19 @@ def _stop_words(language: str) -> frozenset[str]:
     return frozenset()
 
 
-@functools.cache
-def _stemmer(language: str) -> Callable[[str], str]:
+# A stemmer per thread and language: PyStemmer's objects are not thread-safe,
+# and the service analyses articles on several worker threads.
+_stemmers = threading.local()
+
+
+def _stem_all(words: list[str], language: str) -> list[str]:
     algorithm = _STEMMERS.get(language)
-    if algorithm is None:
-        return lambda word: word
-    stemmer = snowballstemmer.stemmer(algorithm)
-    # PyStemmer's stemmer objects are not thread-safe, and the service runs
-    # TextRank on worker threads.
-    lock = threading.Lock()
-
-    # Words repeat heavily within and across articles; stemming is the hot spot.
-    @functools.lru_cache(maxsize=200_000)
-    def stem(word: str) -> str:
-        with lock:
-            return str(stemmer.stemWord(word))
-
-    return stem
+    if algorithm is None or not words:
+        return words
+    mine: dict[str, Stemmer.Stemmer] = _stemmers.__dict__.setdefault("by_algorithm", {})
+    stemmer = mine.get(algorithm)
+    if stemmer is None:
+        # No cache (size 0): in C, stemming a word costs about what looking it up would.
+        stemmer = mine[algorithm] = Stemmer.Stemmer(algorithm, 0)
+    stems: list[str] = stemmer.stemWords(words)
+    return stems

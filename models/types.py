@@ -24,6 +24,18 @@ class Span:
 
 
 @dataclass(frozen=True, slots=True)
+class TextWords:
+    """A text's words as the engines compare them (`models.terms.analyse`), made once."""
+
+    # Case-folded words, single characters for scripts written without spaces:
+    # ROUGE's tokens, and the text's length in words.
+    tokens: tuple[str, ...]
+    # Content terms: stemmed words without stop words, and character bigrams
+    # for scripts written without spaces (repeats kept).
+    terms: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class Sentence:
     index: int
     start: int
@@ -80,6 +92,8 @@ class Article:
     lead: Lead
     closing: Closing | None
     boilerplate: tuple[Boilerplate, ...]
+    # Each sentence's words, analysed once for TextRank, attribution and the comparison.
+    words: tuple[TextWords, ...]
     standfirst_source: StandfirstSource | None = None  # where `lead` came from when a standfirst
 
 
@@ -199,6 +213,9 @@ class AbstractiveSummary:
     truncated: bool | None
     input_sentences: tuple[int, ...]  # the article sentences the model saw
     elapsed_ms: float | None
+    # The whole summary's support (models.faithfulness) and the signals it was made of.
+    support: float | None = None  # None until attributed, and for an empty summary
+    support_signals: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -224,6 +241,8 @@ class AttributionReport:
     article: Article
     sentences: tuple[GeneratedSentence, ...]
     comparison: Comparison
+    support: float | None = None  # the whole summary (models.faithfulness)
+    support_signals: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
