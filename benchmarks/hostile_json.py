@@ -177,6 +177,7 @@ def _valid_fields(kind: str) -> dict[str, st.SearchStrategy[str]]:
             lambda items: '["textrank"' + "".join("," + item for item in items) + "]"
         ),
         "max_sentences": st.integers(1, 5).map(str),
+        "textrank_pick": st.sampled_from(('"distinct"', '"classic"')),
         "model": short,
         "language": language,
         "generation": st.one_of(st.just("null"), generation),

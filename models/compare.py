@@ -108,9 +108,9 @@ def compare(
     closing = coverage.closing_side(article, encode)
     return Comparison(
         vs_lead=_versus(
-            tokens, article.lead.text, mine, coverage.lead_side(article, encode), places
+            tokens, lead_tokens(article), mine, coverage.lead_side(article, encode), places
         ),
-        vs_closing=_versus(tokens, article.closing.text, mine, closing, places)
+        vs_closing=_versus(tokens, closing_tokens(article), mine, closing, places)
         if article.closing and closing
         else None,
         # The position shares count every article sentence the summary rests on.
@@ -129,17 +129,35 @@ def lead_vs_closing(article: Article) -> Versus | None:
         return None
     places: list[SupportPlace] = ["closing"] * len(closing.ids)
     lead = coverage.lead_side(article, None)
-    return _versus(rouge_tokens(article.closing.text), article.lead.text, closing, lead, places)
+    return _versus(closing_tokens(article), lead_tokens(article), closing, lead, places)
+
+
+def lead_tokens(article: Article) -> list[str]:
+    """ROUGE tokens of the lead: a standfirst's own, or its article sentences' (analysed once)."""
+    if article.lead.method == "standfirst":
+        return rouge_tokens(article.lead.text)
+    return _sentence_tokens(article, article.lead.sentences)
+
+
+def closing_tokens(article: Article) -> list[str]:
+    """ROUGE tokens of the closing (none without one)."""
+    return _sentence_tokens(article, article.closing.sentences) if article.closing else []
+
+
+def _sentence_tokens(article: Article, sentences: Iterable[int]) -> list[str]:
+    # A lead's (closing's) text is its sentences joined by spaces, and no token
+    # spans a space: its tokens are its sentences' tokens, in order.
+    return [token for i in sentences for token in article.words[i].tokens]
 
 
 def _versus(
     tokens: Sequence[str],
-    reference: str,
+    reference: Sequence[str],
     summary: Side,
     sides: Side,
     places: Sequence[SupportPlace],
 ) -> Versus:
-    scores = _rouge(tokens, rouge_tokens(reference))
+    scores = _rouge(tokens, reference)
     kept, dropped, added = coverage.cover(summary, sides, places)
     return Versus(scores.rouge1, scores.rouge2, scores.rougeL, kept, dropped, added)
 

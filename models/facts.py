@@ -99,9 +99,11 @@ class ArticleFacts:
         self.quantities = {kind: _Values(values) for kind, values in quantities.items()}
         self.numbers = _Values(numbers)
         self.words: set[str] = set()
-        for word in _WORD.findall(text):
+        # Each distinct word once (an article repeats most of its words).
+        for word in set(_WORD.findall(text)):
             self.words.add(_plain(word))
-            self.words.update(_plain(part) for part in _JOINERS.split(word))
+            if _JOINERS.search(word):
+                self.words.update(_plain(part) for part in _JOINERS.split(word))
 
     def has_number(self, match: regex.Match[str]) -> bool:
         """Whether the number `match` found in a summary stands for a quantity of the article."""

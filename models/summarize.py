@@ -20,7 +20,7 @@ from models.errors import (
     ModelUnavailable,
     NewsumError,
 )
-from models.textrank import summarize_textrank
+from models.textrank import Pick, summarize_textrank
 from models.types import (
     AbstractiveSummary,
     Article,
@@ -75,6 +75,7 @@ def summarize(
     *,
     methods: Sequence[Method] = METHODS,
     max_sentences: int = 3,
+    textrank_pick: Pick = "distinct",
     abstractive: AbstractiveEngine | None = None,
     encoder: SentenceEncoder | None = None,
     generation: GenerationOverrides | None = None,
@@ -86,7 +87,9 @@ def summarize(
     runs the same three steps on its owners: TextRank, generation, `assemble`.
     """
     check_methods(methods)
-    textrank = summarize_textrank(article, max_sentences) if "textrank" in methods else None
+    textrank = (
+        summarize_textrank(article, max_sentences, textrank_pick) if "textrank" in methods else None
+    )
     generated = None
     if "abstractive" in methods:
         outcome: AbstractiveSummary | Exception

@@ -24,7 +24,15 @@ JSON = "application/json"
 PLAIN = "text/plain"
 HTML = "text/html"
 NDJSON = "application/x-ndjson"
-PLAIN_TEXT_PARAMETERS = ("title", "standfirst", "methods", "max_sentences", "model", "language")
+PLAIN_TEXT_PARAMETERS = (
+    "title",
+    "standfirst",
+    "methods",
+    "max_sentences",
+    "textrank_pick",
+    "model",
+    "language",
+)
 
 
 def media_type(request: Request) -> str:

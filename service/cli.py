@@ -17,7 +17,7 @@ from models.article import check_text, read_article
 from models.embeddings import load_encoder
 from models.errors import NewsumError
 from models.summarize import METHODS, Method, attribute_summary, summarize
-from models.textrank import MAX_SUMMARY_SENTENCES
+from models.textrank import MAX_SUMMARY_SENTENCES, PICKS
 from models.types import Comparison, Report, Rouge
 from service.schemas import attribute_response, summarize_response
 from service.settings import Settings
@@ -116,6 +116,13 @@ def _parser() -> argparse.ArgumentParser:
         metavar=f"1..{MAX_SUMMARY_SENTENCES}",
         help="length of the extractive summary (default: 3)",
     )
+    text.add_argument(
+        "--textrank-pick",
+        choices=PICKS,
+        default="distinct",
+        help="distinct: never two sentences telling one fact; classic: the best-ranked as "
+        "they come (default: distinct)",
+    )
     text.set_defaults(run=_summarize)
 
     attribute = commands.add_parser(
@@ -203,6 +210,7 @@ def _summarize(args: argparse.Namespace) -> int:
         article,
         methods=methods,
         max_sentences=args.max_sentences,
+        textrank_pick=args.textrank_pick,
         abstractive=engine,
         encoder=encoder,
     )

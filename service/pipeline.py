@@ -113,7 +113,11 @@ async def _summarize(
         context.metrics.observe_stages({"segmentation": (time.perf_counter() - started) * 1000})
         cancel.raise_if_stopped()
         wants_textrank = "textrank" in body.methods
-        textrank = summarize_textrank(article, body.max_sentences) if wants_textrank else None
+        textrank = (
+            summarize_textrank(article, body.max_sentences, body.textrank_pick)
+            if wants_textrank
+            else None
+        )
         return _Prepared(body, article, textrank)
 
     prepared = await _text(context, prepare, cancel, lane)

@@ -26,7 +26,7 @@ from models.abstractive.checkpoint import (
 )
 from models.coverage import ADDED_BELOW, KEPT_FROM
 from models.summarize import METHODS, Method
-from models.textrank import MAX_SUMMARY_SENTENCES
+from models.textrank import MAX_SUMMARY_SENTENCES, REPEAT_SIMILARITY, Pick
 from models.types import AttributionReport, Report
 
 # Scores are rounded for the wire: six places is finer than any decision made on them.
@@ -102,6 +102,13 @@ class SummarizeRequest(BaseModel):
     )
     max_sentences: int = Field(
         3, ge=1, le=MAX_SUMMARY_SENTENCES, description="Length of the extractive summary."
+    )
+    textrank_pick: Pick = Field(
+        "distinct",
+        description="How TextRank's summary is picked from its ranking: `distinct` passes "
+        "over a sentence whose content terms overlap an already picked one's by "
+        f"{REPEAT_SIMILARITY:g} or more (cosine), so no fact is told twice; `classic` takes "
+        "the best-ranked sentences as they come. The ranking is the same either way.",
     )
     model: str | None = Field(
         None, max_length=200, description="Abstractive model id, one of GET /v1/models."

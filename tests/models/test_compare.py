@@ -3,15 +3,25 @@ from __future__ import annotations
 import time
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 from rouge_score import rouge_scorer
 
 from models.article import read_article
 from models.attribution import ArticleEvidence
-from models.compare import ROUGE_TYPES, UnicodeTokenizer, compare, lead_vs_closing, position, rouge
+from models.compare import (
+    ROUGE_TYPES,
+    UnicodeTokenizer,
+    closing_tokens,
+    compare,
+    lead_tokens,
+    lead_vs_closing,
+    position,
+    rouge,
+)
 from models.embeddings import SentenceEncoder
 from models.summarize import attribute_summary
+from models.terms import rouge_tokens
 from models.types import Added, Article, Comparison, Kept
 
 # rouge-score's own scorer with our tokenizer: what `rouge` must equal exactly.
@@ -199,3 +209,25 @@ def test_without_closing_there_is_no_closing_comparison() -> None:
     article = read_article("One sentence. Two sentences. Three.")
     assert compared(article, "One sentence.").vs_closing is None
     assert lead_vs_closing(article) is None
+
+
+# Paragraphs whose sentences end in words, digits, quotes, apostrophes and
+# scripts written without spaces, so that joining them by spaces is tested.
+PIECES = [
+    "Ministers met in Baghdad on Friday. Talks went well",
+    "The deal’s terms were 1,400 troops. “It works,” he said.",
+    "東京で会議が開かれた。合意は来週。",
+    "Officials' statements differ. Nothing O'Brien said was new.",
+    "Il a dit ça. Économie et défense",
+]
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.sampled_from(PIECES), min_size=2, max_size=12))
+def test_lead_and_closing_tokens_are_those_of_their_text(pieces: list[str]) -> None:
+    """The lead's and closing's ROUGE tokens, taken from the article's analysed
+    sentences, equal tokenising their joined text afresh."""
+    article = read_article("\n\n".join(pieces))
+    assert lead_tokens(article) == rouge_tokens(article.lead.text)
+    if article.closing is not None:
+        assert closing_tokens(article) == rouge_tokens(article.closing.text)

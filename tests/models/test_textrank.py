@@ -13,7 +13,13 @@ from hypothesis import strategies as st
 from models.article import read_article
 from models.errors import InvalidOption
 from models.terms import content_terms
-from models.textrank import _shared_term_counts, rank_sentences, summarize_textrank
+from models.textrank import (
+    REPEAT_SIMILARITY,
+    _shared_term_counts,
+    rank_sentences,
+    similarity,
+    summarize_textrank,
+)
 from models.types import Article
 
 GOLDEN = Path(__file__).parents[1] / "data" / "golden" / "textrank.json"
@@ -30,7 +36,8 @@ def golden_cases() -> dict[str, Article]:
 
 
 def golden_record(article: Article) -> dict[str, object]:
-    summary = summarize_textrank(article, 3)
+    # The classic pick: the golden picks predate repeat control, which must not change them.
+    summary = summarize_textrank(article, 3, "classic")
     return {
         "summary_sentences": [s.source_sentences[0] for s in summary.sentences],
         "top10": [[r.sentence, round(r.score, 6)] for r in summary.ranking[:10]],
@@ -51,9 +58,27 @@ def test_golden_rankings_on_real_articles(name: str) -> None:
 
 
 def test_sample_summary_takes_lead_body_and_closing(sample_text: str) -> None:
-    summary = summarize_textrank(read_article(sample_text), 3)
+    summary = summarize_textrank(read_article(sample_text), 3, "classic")
     assert [s.source_sentences[0] for s in summary.sentences] == [0, 4, 17]
     assert summary.text.startswith("Syria’s interim Foreign Minister")
+
+
+@pytest.mark.parametrize("max_sentences", [2, 3, 4, 5])
+def test_the_sample_visit_is_not_told_twice(sample_text: str, max_sentences: int) -> None:
+    """Sentence 0 ("... al-Shaibani visited Iraq to emphasize cooperation in combating IS
+    remnants") and 17 ("The visit of ... al-Shaibani to Iraq marks a significant step in
+    reinforcing cooperation against terrorism, specifically remnants of the Islamic State")
+    tell one fact: the default pick takes one of them, the classic pick both."""
+    article = read_article(sample_text)
+    assert similarity(article, 0, 17) >= REPEAT_SIMILARITY
+    distinct = summarize_textrank(article, max_sentences)
+    picked = {s.source_sentences[0] for s in distinct.sentences}
+    assert not {0, 17} <= picked
+    assert len(picked) == max_sentences
+    classic = summarize_textrank(article, max_sentences, "classic")
+    assert {0, 17} <= {s.source_sentences[0] for s in classic.sentences}
+    # The ranking is TextRank's either way.
+    assert distinct.ranking == classic.ranking
 
 
 def test_every_sentence_is_ranked_once_and_scores_sum_to_one(sample_text: str) -> None:
@@ -138,6 +163,39 @@ def test_summary_is_a_deterministic_ordered_subset(
     assert picked == sorted(set(picked))
     for extracted in first.sentences:
         assert article.text[extracted.start : extracted.end] == extracted.text
+
+
+@given(st.lists(sentence_words, min_size=1, max_size=25), st.integers(1, 6))
+def test_distinct_picks_stay_below_the_repeat_threshold(
+    sentences: list[list[str]], max_sentences: int
+) -> None:
+    text = " ".join(" ".join(words).capitalize() + "." for words in sentences)
+    article = read_article(text, language="en")
+    picked = [s.source_sentences[0] for s in summarize_textrank(article, max_sentences).sentences]
+    assert picked
+    for first, second in itertools.combinations(picked, 2):
+        assert similarity(article, first, second) < REPEAT_SIMILARITY
+    # The best-ranked sentence always leads the pick.
+    assert rank_sentences(article)[0].sentence in picked
+
+
+@given(st.lists(sentence_words, min_size=1, max_size=25), st.integers(1, 6))
+def test_the_classic_pick_is_the_best_ranked_distinct_sentences(
+    sentences: list[list[str]], max_sentences: int
+) -> None:
+    """With repeat control off, the pick is what it was before it existed: the
+    best-ranked sentences, identical ones (up to case and punctuation) once."""
+    text = " ".join(" ".join(words).capitalize() + "." for words in sentences)
+    article = read_article(text, language="en")
+    expected: list[int] = []
+    seen: set[tuple[str, ...]] = set()
+    for ranked in rank_sentences(article):
+        key = tuple(w.lower() for w in article.sentences[ranked.sentence].text[:-1].split())
+        if key not in seen and len(expected) < max_sentences:
+            seen.add(key)
+            expected.append(ranked.sentence)
+    classic = summarize_textrank(article, max_sentences, "classic")
+    assert [s.source_sentences[0] for s in classic.sentences] == sorted(expected)
 
 
 if __name__ == "__main__" and "--regenerate" in sys.argv:

@@ -73,6 +73,31 @@ def test_query_options_hold_for_a_json_body_and_the_body_wins(client: TestClient
     assert len(answer.json()["summaries"]["textrank"]["sentences"]) == 1
 
 
+@pytest.mark.parametrize("content_type", ["application/json", "text/plain"])
+def test_the_textrank_pick_is_an_option_of_every_body_type(
+    client: TestClient, content_type: str
+) -> None:
+    """Distinct by default (the sample's visit, sentences 0 and 17, told once); classic on
+    request, as a JSON field or a query parameter."""
+
+    def picked(query: str, fields: dict[str, Any]) -> set[int]:
+        body = json.dumps({"text": SAMPLE, **fields}) if "json" in content_type else SAMPLE
+        answer = client.post(
+            f"/v1/summarize?methods=textrank{query}",
+            content=body,
+            headers={"Content-Type": content_type},
+        )
+        assert answer.status_code == 200, answer.text
+        return {
+            s["source_sentences"][0] for s in answer.json()["summaries"]["textrank"]["sentences"]
+        }
+
+    assert not {0, 17} <= picked("", {})
+    assert picked("&textrank_pick=classic", {}) == {0, 4, 17}
+    if "json" in content_type:
+        assert picked("", {"textrank_pick": "classic"}) == {0, 4, 17}
+
+
 @pytest.mark.parametrize(
     "query",
     [
@@ -81,6 +106,7 @@ def test_query_options_hold_for_a_json_body_and_the_body_wins(client: TestClient
         "max_sentences=two",
         "language=EN",
         "max_sentences=2&max_sentences=3",
+        "textrank_pick=mmr",
     ],
 )
 @pytest.mark.parametrize("content_type", ["application/json", "text/plain"])

@@ -58,7 +58,8 @@ def test_sample_article_json(client: TestClient, sample_text: str) -> None:
 
     textrank = body["summaries"]["textrank"]
     assert textrank["status"] == "ok"
-    assert [s["source_sentences"] for s in textrank["sentences"]] == [[0], [4], [17]]
+    # The distinct pick: sentences 4 and 17 retell sentence 0's visit (classic: 0, 4, 17).
+    assert [s["source_sentences"] for s in textrank["sentences"]] == [[0], [2], [5]]
     for s in textrank["sentences"]:
         assert sample_text[s["start"] : s["end"]] == s["text"]
     assert len(textrank["ranking"]) == len(article["sentences"])
@@ -68,14 +69,15 @@ def test_sample_article_json(client: TestClient, sample_text: str) -> None:
     assert abstractive["reason"]
     assert body["comparison"]["abstractive"] is None
     position = body["comparison"]["textrank"]["position"]
-    assert position == {"lead": pytest.approx(1 / 3), "body": pytest.approx(1 / 3),
-                        "closing": pytest.approx(1 / 3)}  # fmt: skip
+    assert position == {"lead": pytest.approx(2 / 3), "body": pytest.approx(1 / 3),
+                        "closing": 0.0}  # fmt: skip
     assert 0 < body["comparison"]["lead_vs_closing"]["rouge1"] < 1
 
 
 def test_each_summary_keeps_drops_and_adds(client: TestClient, sample_text: str) -> None:
-    """TextRank picks lead sentence 0, body sentence 4 and closing sentence 17."""
-    body = client.post("/v1/summarize", json={"text": sample_text}).json()
+    """TextRank's classic pick: lead sentence 0, body sentence 4 and closing sentence 17."""
+    request = {"text": sample_text, "textrank_pick": "classic"}
+    body = client.post("/v1/summarize", json=request).json()
     vs_lead = body["comparison"]["textrank"]["vs_lead"]
     assert list(vs_lead) == ["rouge1", "rouge2", "rougeL", "kept", "dropped", "added"]
     assert vs_lead["kept"] == [{"sentence": 0, "by": [0], "score": 1.0}]
