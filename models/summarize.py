@@ -20,6 +20,7 @@ from models.errors import (
     ModelUnavailable,
     NewsumError,
 )
+from models.faithfulness import summary_support
 from models.textrank import Pick, summarize_textrank
 from models.types import (
     AbstractiveSummary,
@@ -157,7 +158,13 @@ def assemble(
         evidence = ArticleEvidence(article, encoder)
         spans = [(s.start, s.end) for s in generated.sentences]
         sentences = evidence.attribute_sentences(generated.text, spans)
-        generated = replace(generated, sentences=sentences)
+        whole = summary_support(evidence, sentences)
+        generated = replace(
+            generated,
+            sentences=sentences,
+            support=whole.support if whole else None,
+            support_signals=whole.signals if whole else (),
+        )
         timings["attribution"] = (time.perf_counter() - started) * 1000
     # Each summary against the lead and the closing: what it keeps, drops and adds.
     # TextRank's sentences are the article's own, compared on lexical evidence; a
@@ -185,10 +192,13 @@ def attribute_summary(
     """Any summary attributed sentence by sentence, and compared with the lead and closing."""
     evidence = ArticleEvidence(article, encoder)
     sentences = evidence.attribute(summary)
+    whole = summary_support(evidence, sentences)
     return AttributionReport(
         article=article,
         sentences=sentences,
         comparison=compare(article, summary, sentences, _encode(evidence)),
+        support=whole.support if whole else None,
+        support_signals=whole.signals if whole else (),
     )
 
 

@@ -230,6 +230,14 @@ class TextRankOut(_FromDomain):
     elapsed_ms: Millis
 
 
+SUMMARY_SUPPORT = (
+    "How likely the whole summary is faithful to the article, 0-1: a logistic regression over "
+    "the sentences' support and cheap lexical checks, calibrated on expert consistency labels "
+    "(README, 'Faithfulness'); null when the summary has no sentence."
+)
+SUPPORT_SIGNALS = "The signals `support` was computed from (those that apply to this article)."
+
+
 class GeneratedSentenceOut(_FromDomain):
     text: str
     start: int = Field(description="Offset into the summary's text.")
@@ -251,6 +259,8 @@ class AbstractiveOut(_FromDomain):
     truncated: bool | None = Field(description="True when the article did not fit the model.")
     input_sentences: list[int] = Field(description="The article sentences the model read.")
     elapsed_ms: Millis | None
+    support: Score | None = Field(None, description=SUMMARY_SUPPORT)
+    support_signals: list[str] = Field(default_factory=list, description=SUPPORT_SIGNALS)
 
 
 class RougeOut(_FromDomain):
@@ -346,6 +356,8 @@ class AttributeRequest(BaseModel):
 class AttributeResponse(_FromDomain):
     article: ArticleOut
     sentences: list[GeneratedSentenceOut] = Field(description="Offsets are into the summary.")
+    support: Score | None = Field(None, description=SUMMARY_SUPPORT)
+    support_signals: list[str] = Field(default_factory=list, description=SUPPORT_SIGNALS)
     comparison: ComparisonOut
 
 

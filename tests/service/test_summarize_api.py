@@ -248,17 +248,20 @@ def test_openapi_documents_both_body_types_and_limits(client: TestClient) -> Non
 
 
 def test_cli_json_is_the_http_body(
-    sample_text: str, bart_engine: Any, tmp_path: Any, capsys: Any
+    sample_text: str, bart_engine: Any, tmp_path: Any, capsys: Any, monkeypatch: Any
 ) -> None:
-    """`newsum summarize --json` prints the POST /v1/summarize body (timings aside)."""
+    """`newsum summarize --json` prints the POST /v1/summarize body (timings aside), both
+    configured alike (lexical evidence: the support's signals depend on an encoder)."""
     from service.cli import main
 
     path = tmp_path / "article.txt"
     path.write_text(sample_text, encoding="utf-8")
     model = str(bart_engine.checkpoint.path)
+    monkeypatch.setenv("NEWSUM_EMBEDDING_MODEL", "none")
     assert main(["summarize", str(path), "--json", "--model", model]) == 0
     printed = json.loads(capsys.readouterr().out)
-    with TestClient(create_app(Settings(), Engines(abstractive=bart_engine))) as app_client:
+    settings = Settings(embedding_model="none")
+    with TestClient(create_app(settings, Engines(abstractive=bart_engine))) as app_client:
         served = post_json(started(app_client), {"text": sample_text}).json()
     for body in (printed, served):
         for summary in body["summaries"].values():

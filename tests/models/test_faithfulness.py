@@ -1,0 +1,180 @@
+"""The summary-level support: monotone in the obvious cases, bounded, deterministic,
+and its language-specific signals silent on other languages."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from models.article import read_article
+from models.attribution import ArticleEvidence
+from models.embeddings import SentenceEncoder
+from models.faithfulness import MODELS, score, summary_support
+from models.faithfulness_signals import SIGNALS, summary_signals
+from models.types import Article
+
+COPIED = (
+    "Shaibani held discussions with Iraqi Foreign Minister Fuad Hussein. "
+    "Iraqi officials condemned the massacre of over 1,383 civilians in coastal Syria."
+)
+INVENTED_NUMBER = COPIED.replace("1,383", "4,200")
+INVENTED_NAME = COPIED.replace("Fuad Hussein", "Hoshyar Zebari")
+FRENCH = (
+    "Le ministre syrien des Affaires étrangères s'est rendu à Bagdad vendredi. "
+    "Il a rencontré son homologue irakien pour parler de sécurité. "
+    "Les deux pays veulent combattre les restes du groupe État islamique."
+)
+
+
+@pytest.fixture(scope="module")
+def article(sample_text: str) -> Article:
+    return read_article(sample_text)
+
+
+@pytest.fixture(scope="module", params=["lexical", "embeddings"])
+def evidence(request: pytest.FixtureRequest, article: Article) -> ArticleEvidence:
+    encoder = request.getfixturevalue("encoder") if request.param == "embeddings" else None
+    return ArticleEvidence(article, encoder)
+
+
+def support_of(evidence: ArticleEvidence, summary: str) -> float:
+    whole = summary_support(evidence, evidence.attribute(summary))
+    assert whole is not None
+    return whole.support
+
+
+@pytest.mark.parametrize("changed", [INVENTED_NUMBER, INVENTED_NAME], ids=["number", "name"])
+@pytest.mark.parametrize("case", [str, str.lower], ids=["cased", "lower-cased"])
+def test_a_copy_scores_above_the_same_summary_with_an_invented_fact(
+    evidence: ArticleEvidence, changed: str, case: object
+) -> None:
+    lower = case is str.lower
+    copied, invented = (COPIED.lower(), changed.lower()) if lower else (COPIED, changed)
+    assert support_of(evidence, copied) > support_of(evidence, invented)
+
+
+def test_a_copy_is_likely_supported_and_an_unrelated_summary_is_not(
+    evidence: ArticleEvidence,
+) -> None:
+    assert support_of(evidence, COPIED) > 0.8
+    unrelated = "The central bank raised interest rates by half a point to curb inflation."
+    assert support_of(evidence, unrelated) < 0.5
+
+
+def test_uses_the_encoder_signal_only_when_an_encoder_is_loaded(evidence: ArticleEvidence) -> None:
+    whole = summary_support(evidence, evidence.attribute(COPIED))
+    assert whole is not None
+    with_encoder = evidence.encoder is not None
+    mode = "embeddings" if with_encoder else "lexical"
+    assert set(whole.signals) == set(MODELS[mode].coefficients)
+    assert ("weakest_similarity" in whole.signals) == (
+        with_encoder and "weakest_similarity" in MODELS["embeddings"].coefficients
+    )
+
+
+@given(summary=st.text(min_size=1, max_size=300))
+def test_bounded_and_deterministic_for_any_summary(article: Article, summary: str) -> None:
+    evidence = ArticleEvidence(article)
+    first = summary_support(evidence, evidence.attribute(summary))
+    second = summary_support(ArticleEvidence(article), evidence.attribute(summary))
+    assert first == second
+    if first is not None:
+        assert 0.0 <= first.support <= 1.0
+
+
+def test_no_sentences_no_support(article: Article) -> None:
+    assert summary_support(ArticleEvidence(article), ()) is None
+
+
+def test_extreme_signals_stay_within_bounds() -> None:
+    for value in (-1e9, 1e9):
+        for mode, model in MODELS.items():
+            signals: dict[str, float | None] = dict.fromkeys(model.coefficients, value)
+            assert 0.0 <= score(signals, mode).support <= 1.0
+
+
+def test_the_fitted_models_are_well_formed() -> None:
+    assert set(MODELS) == {"lexical", "embeddings"}
+    known = set(SIGNALS)
+    for model in MODELS.values():
+        assert model.coefficients, "a model with no signal is the base rate"
+        assert set(model.coefficients) <= known
+        for c in model.coefficients.values():
+            assert c.scale > 0
+            assert math.isfinite(c.weight)
+            assert math.isfinite(c.mean)
+
+
+def test_named_signals_are_the_same_as_computed_with_all(evidence: ArticleEvidence) -> None:
+    sentences = evidence.attribute(INVENTED_NUMBER)
+    every = summary_signals(evidence, sentences)
+    assert set(every) == set(SIGNALS)
+    named = summary_signals(evidence, sentences, names=["precision_2", "missing_numbers"])
+    assert named == {"precision_2": every["precision_2"], "missing_numbers": 1.0}
+
+
+def test_a_negation_flip_against_the_best_source_is_counted(article: Article) -> None:
+    evidence = ArticleEvidence(article)
+    kept = "Shaibani held discussions with Iraqi Foreign Minister Fuad Hussein."
+    flipped = "Shaibani did not hold discussions with Iraqi Foreign Minister Fuad Hussein."
+    assert summary_signals(evidence, evidence.attribute(kept))["negation_flips"] == 0
+    assert summary_signals(evidence, evidence.attribute(flipped))["negation_flips"] == 1
+
+
+def test_english_only_cues_are_silent_on_another_language() -> None:
+    article = read_article(FRENCH)
+    assert article.language == "fr"
+    evidence = ArticleEvidence(article)
+    summary = "Le ministre ne s'est pas rendu à Bagdad."
+    signals = summary_signals(evidence, evidence.attribute(summary))
+    assert signals["negation_flips"] is None
+    whole = summary_support(evidence, evidence.attribute(summary))
+    assert whole is not None
+    assert "negation_flips" not in whole.signals
+    assert 0.0 <= whole.support <= 1.0
+
+
+def test_a_wrong_magnitude_is_told_from_an_invented_number() -> None:
+    evidence = ArticleEvidence(read_article("The company lost $1.2 billion last year. It said so."))
+    wrong_scale = evidence.attribute("The company lost $1.2 million last year.")
+    invented = evidence.attribute("The company lost $7.5 billion last year.")
+    assert summary_signals(evidence, wrong_scale)["magnitude_mismatches"] == 1
+    assert summary_signals(evidence, invented)["magnitude_mismatches"] == 0
+    assert summary_signals(evidence, invented)["missing_numbers"] == 1
+
+
+def test_two_names_never_named_together_are_a_fusion_even_lower_cased() -> None:
+    text = (
+        "Police in Dallas arrested a man on Monday. He was held overnight.\n"
+        "Reporters asked many questions about the case. Nobody answered them.\n"
+        "Officials in Boston opened a new library. It has many books."
+    )
+    evidence = ArticleEvidence(read_article(text))
+    fused = evidence.attribute("police in boston arrested a man on monday.")
+    kept = evidence.attribute("police in dallas arrested a man on monday.")
+    assert summary_signals(evidence, fused)["entity_fusions"] == 1
+    assert summary_signals(evidence, kept)["entity_fusions"] == 0
+
+
+def test_copied_fragments_count_per_n(article: Article) -> None:
+    evidence = ArticleEvidence(article)
+    signals = summary_signals(evidence, evidence.attribute(COPIED))
+    assert [signals[f"precision_{n}"] for n in (1, 2, 3, 4)] == [1.0, 1.0, 1.0, 1.0]
+    shuffled = "Hussein condemned coastal civilians over discussions with Syria massacre."
+    shuffled_signals = summary_signals(evidence, evidence.attribute(shuffled))
+    assert shuffled_signals["precision_1"] == 1.0
+    assert (shuffled_signals["precision_2"] or 0.0) < 0.5
+
+
+def test_an_encoder_adds_the_similarity_signal(article: Article, encoder: SentenceEncoder) -> None:
+    evidence = ArticleEvidence(article, encoder)
+    signals = summary_signals(evidence, evidence.attribute(COPIED))
+    # Both sentences are copied, the first without its opening "During his time in Baghdad,".
+    assert (signals["weakest_similarity"] or 0.0) > 0.85
+    assert (
+        summary_signals(ArticleEvidence(article), evidence.attribute(COPIED))["weakest_similarity"]
+        is None
+    )
