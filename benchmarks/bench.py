@@ -2,6 +2,7 @@
 
     newsum bench CORPUS.jsonl --out DIR [--systems ...] [--published FILE]
     newsum bench CORPUS.jsonl --out DIR --url http://127.0.0.1:8000 --concurrency 4
+    newsum bench CORPUS.jsonl --out DIR --systems lead-3 --batch OUTPUT.jsonl
 
 CORPUS is JSON lines with `article` and `reference` (a string or a list of
 them), optionally `id`, `title`, `standfirst`. In-process, every system runs on
@@ -9,6 +10,8 @@ every article; with --url, the service is called over HTTP instead. Rows are
 appended to DIR/rows.jsonl as they finish, so an interrupted run continues
 where it stopped; DIR/report.json, DIR/report.md and the PNG plots are written
 from all rows at the end. Bad corpus rows are listed in the report and skipped.
+With --batch, the summaries of a `newsum batch` OUTPUT (in process or from a Ray
+cluster) are joined to the corpus by id and scored as systems of their own.
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ from typing import Any
 from rich.progress import Progress
 
 from benchmarks import plots, report, systems
+from benchmarks.batch_output import read_answers
 from benchmarks.scoring import lead_scores, reference_scores, words
 from models.article import read_article
 from models.attribution import ArticleEvidence
@@ -69,6 +73,9 @@ def main(argv: list[str] | None = None) -> int:
                     progress.advance(task)
         if args.published:
             for row in published_rows(args.published, records, done):
+                write(row)
+        for output in args.batch:
+            for row in batch_rows(output, records, done):
                 write(row)
 
     rows = list(_read_rows(rows_path))
@@ -253,8 +260,33 @@ def published_rows(
         yield score_row(name, record, article, row["summary"], None, None)
 
 
+def batch_rows(
+    path: Path, records: list[dict[str, Any]], done: set[tuple[str, str]]
+) -> Iterator[dict[str, Any]]:
+    """Rows for a `newsum batch` OUTPUT's summaries, as systems named after the file."""
+    by_id = {r["id"]: r for r in records}
+    name = path.stem
+    answers = [(key, answer, error) for key, answer, error in read_answers(path) if key in by_id]
+    # An error row counts against each summary the OUTPUT holds (each system's error count).
+    methods = [
+        m for m in _METHODS
+        if any(a and (a["summaries"].get(m) or {}).get("status") == "ok" for _, a, _ in answers)
+    ] or ["textrank"]  # fmt: skip
+    for key, answer, error in answers:
+        if any((f"{name} {method}", key) in done for method in methods):
+            continue
+        if answer is None:
+            for method in methods:
+                yield {"system": f"{name} {method}", "id": key, "error": error}
+            continue
+        yield from _service_rows(by_id[key], answer, None, name)
+
+
+_METHODS = ("textrank", "abstractive")
+
+
 def _service_rows(
-    record: dict[str, Any], answer: dict[str, Any], latency_ms: float
+    record: dict[str, Any], answer: dict[str, Any], latency_ms: float | None, name: str = "service"
 ) -> list[dict[str, Any]]:
     article = read_article(record["article"], title=record.get("title"),
                            standfirst=record.get("standfirst"))  # fmt: skip
@@ -263,12 +295,12 @@ def _service_rows(
     if textrank and textrank["status"] == "ok":
         sources = tuple(s["source_sentences"][0] for s in textrank["sentences"])
         rows.append(
-            score_row("service textrank", record, article, textrank["text"], sources, latency_ms)
+            score_row(f"{name} textrank", record, article, textrank["text"], sources, latency_ms)
         )
     abstractive = answer["summaries"].get("abstractive")
     if abstractive and abstractive["status"] == "ok":
         rows.append(
-            score_row("service abstractive", record, article, abstractive["text"], None, latency_ms)
+            score_row(f"{name} abstractive", record, article, abstractive["text"], None, latency_ms)
         )
     return rows
 
@@ -320,6 +352,14 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--sentences", type=int, default=3, help="extractive summary length")
     parser.add_argument("--model", default="sshleifer/distilbart-cnn-12-6")
     parser.add_argument("--published", type=Path, help="JSON lines {id, system, summary}")
+    parser.add_argument(
+        "--batch",
+        type=Path,
+        action="append",
+        default=[],
+        help="a `newsum batch` OUTPUT (.jsonl or .parquet) to score as systems named after it; "
+        "repeatable",
+    )
     parser.add_argument("--url", help="benchmark a running service instead")
     parser.add_argument("--concurrency", type=int, default=1)
     parser.add_argument("--timeout", type=float, default=300)

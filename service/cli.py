@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any, cast
 
 from pydantic import ValidationError
 from pydantic_settings import SettingsError
@@ -16,7 +18,7 @@ from rich.table import Table
 from models.article import check_text, read_article
 from models.embeddings import load_encoder
 from models.errors import NewsumError
-from models.summarize import METHODS, Method, attribute_summary, summarize
+from models.summarize import METHODS, Method, attribute_summary, check_methods, summarize
 from models.textrank import MAX_SUMMARY_SENTENCES, PICKS
 from models.types import Comparison, Report, Rouge
 from service.schemas import attribute_response, summarize_response
@@ -142,6 +144,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     bench.add_argument("arguments", nargs=argparse.REMAINDER)
     bench.set_defaults(run=_bench)
+    _add_batch(commands)
 
     fetch = commands.add_parser(
         "fetch-model", help="download a model ahead of time and check that it loads"
@@ -268,6 +271,63 @@ def _bench(args: argparse.Namespace) -> int:
               file=sys.stderr)  # fmt: skip
         return 2
     return bench_main(args.arguments)
+
+
+def _add_batch(commands: Any) -> None:
+    batch = commands.add_parser(
+        "batch",
+        help="summarise a corpus (JSON lines or Parquet) into a file; resumable; --ray",
+        description="Summarise every row of INPUT into OUTPUT (JSON lines or Parquet, by "
+        "extension), one row per input row in the shape of POST /v1/summarize/batch. "
+        "Rerunning with the same OUTPUT continues where the last run stopped.",
+    )
+    batch.add_argument("input", type=Path, help="JSON lines or .parquet: text (or article), id, …")
+    batch.add_argument("output", type=Path, help=".jsonl or .parquet; appended to when it exists")
+    batch.add_argument("--methods", default=",".join(METHODS), help="default: both")
+    batch.add_argument(
+        "--max-sentences",
+        type=int,
+        default=3,
+        choices=range(1, MAX_SUMMARY_SENTENCES + 1),
+        metavar=f"1..{MAX_SUMMARY_SENTENCES}",
+        help="length of the extractive summary, unless a row says (default: 3)",
+    )
+    batch.add_argument(
+        "--ray",
+        nargs="?",
+        const=os.environ.get("RAY_ADDRESS") or "local",
+        metavar="local|auto|ADDRESS",
+        help="run on Ray Data: 'local' starts Ray here; 'auto' or ray://host:10001 joins a "
+        "cluster (bare --ray: RAY_ADDRESS, else local)",
+    )
+    batch.add_argument("--actors", type=int, default=2, help="Ray actors (default: 2)")
+    batch.add_argument("--cpus-per-actor", type=float, default=1.0, help="default: 1")
+    batch.add_argument("--batch-size", type=int, default=16, help="rows per Ray batch (16)")
+    batch.add_argument("--stats", type=Path, help="also write the end summary here as JSON")
+    batch.set_defaults(run=_batch)
+
+
+def _batch(args: argparse.Namespace) -> int:
+    from service.corpus import INTERRUPTED, BatchJob, print_summary, run_batch, write_stats
+
+    settings = load_settings()
+    methods = tuple(name.strip() for name in args.methods.split(","))
+    check_methods(methods)  # a wrong name is this command's error, not every row's
+    if min(args.actors, args.batch_size) < 1 or args.cpus_per_actor <= 0:
+        print("newsum: --actors, --batch-size and --cpus-per-actor must be positive",
+              file=sys.stderr)  # fmt: skip
+        return 2
+    if not args.input.is_file():
+        print(f"newsum: INPUT {args.input} is not a file", file=sys.stderr)
+        return 2
+    job = BatchJob(args.input, args.output, cast("tuple[Method, ...]", methods),
+                   args.max_sentences, args.ray, args.actors, args.cpus_per_actor,
+                   args.batch_size)  # fmt: skip
+    stats = run_batch(job, settings, Console(stderr=True))
+    print_summary(stats, job, Console())
+    if args.stats:
+        write_stats(stats, args.stats)
+    return INTERRUPTED if stats.interrupted else 0
 
 
 def _fetch_model(args: argparse.Namespace) -> int:
