@@ -12,8 +12,9 @@
    in the HTTP figures: benchmarks use the service over HTTP only.)
 2. Throughput, each article once: in process on one thread (`models` only:
    read, TextRank, comparison — no JSON, no HTTP), against `newsum serve` over
-   HTTP with --clients concurrent clients, TextRank only, embeddings off. The
-   ratio is the share of in-process speed the service keeps.
+   HTTP with --clients concurrent clients, TextRank only, embeddings off;
+   rounds alternate between the two. The ratio is the share of in-process
+   speed the service keeps (the clients run on the same machine).
 
 Writes request_path.{json,md} to --out.
 """
@@ -47,7 +48,7 @@ def main() -> int:
     parser.add_argument("--data", type=Path, default=HERE.parent.parent / "shared" / "data")
     parser.add_argument("--clients", type=int, default=4)
     parser.add_argument("--top", type=int, default=10)
-    parser.add_argument("--rounds", type=int, default=3, help="throughput runs, median taken")
+    parser.add_argument("--rounds", type=int, default=5, help="throughput runs, median taken")
     parser.add_argument("--no-http", action="store_true", help="profile and in-process only")
     parser.add_argument("--out", type=Path, default=HERE / "results")
     args = parser.parse_args()
@@ -67,10 +68,9 @@ def main() -> int:
         "profile_summarize": _profile(lambda: _summarize_all(articles), args.top),
         "profile_attribute": _profile(lambda: _attribute_all(pairs), args.top),
     }
-    in_process = [_in_process_rate(articles) for _ in range(args.rounds)]
-    report["in_process_articles_per_s"] = statistics.median(in_process)
-    report["in_process_runs"] = in_process
-    if not args.no_http:
+    if args.no_http:
+        in_process = [_in_process_rate(articles) for _ in range(args.rounds)]
+    else:
         environment = {
             "NEWSUM_MODEL": "none",
             "NEWSUM_EMBEDDING_MODEL": "none",
@@ -78,14 +78,22 @@ def main() -> int:
             "NEWSUM_CPU_QUEUE_SIZE": str(4 * args.clients),
             "NEWSUM_RATE_LIMIT_PER_MINUTE": "0",
         }
+        # Rounds alternate in process and over HTTP, so that drift in the
+        # machine's load hits both alike; each round's ratio, then their median.
+        in_process, http = [], []
         with Server(environment) as url:
-            http = [_http_rate(url, summarize_bodies, args.clients) for _ in range(args.rounds)]
+            _http_rate(url, summarize_bodies[:8], args.clients)  # connections, first requests
+            for _ in range(args.rounds):
+                in_process.append(_in_process_rate(articles))
+                http.append(_http_rate(url, summarize_bodies, args.clients))
         report["clients"] = args.clients
         report["http_articles_per_s"] = statistics.median(http)
         report["http_runs"] = http
-        report["http_share_of_in_process"] = (
-            report["http_articles_per_s"] / report["in_process_articles_per_s"]
+        report["http_share_of_in_process"] = statistics.median(
+            h / i for h, i in zip(http, in_process, strict=True)
         )
+    report["in_process_articles_per_s"] = statistics.median(in_process)
+    report["in_process_runs"] = in_process
     publish(args.out, "request_path", report, _markdown(report))
     return 0
 
@@ -149,8 +157,9 @@ def _markdown(r: dict[str, Any]) -> str:
     if "http_articles_per_s" in r:
         lines += [
             f"Over HTTP, {r['clients']} clients, TextRank only: "
-            f"{r['http_articles_per_s']:.1f} articles/s (median of {len(r['http_runs'])} runs): "
-            f"**{100 * r['http_share_of_in_process']:.0f} %** of in-process.",
+            f"{r['http_articles_per_s']:.1f} articles/s (median of {len(r['http_runs'])} runs); "
+            f"**{100 * r['http_share_of_in_process']:.0f} %** of in-process (median of the "
+            "rounds' ratios, rounds alternating).",
         ]
     for name in ("profile_summarize", "profile_attribute"):
         lines += [

@@ -5,7 +5,8 @@
 2. model owner: generate, when asked for and a model serves;
 3. text owner: attribute the generated sentences, compare every summary with
    the lead and closing — already admitted, so never refused after the model
-   has done its part.
+   has done its part. A request with no abstractive summary is answered at the
+   end of stage 1, in the same job: one trip to the owner, not two.
 Every stage runs within the request's one deadline; a client that hangs up
 cancels whichever stage it is in.
 """
@@ -104,7 +105,7 @@ async def _summarize(
 ) -> str:
     settings, state = context.settings, context.state
 
-    def prepare() -> _Prepared:
+    def prepare() -> _Prepared | str:
         body = parse()
         check_methods(body.methods)
         _check_model(state, body)
@@ -118,22 +119,27 @@ async def _summarize(
             if wants_textrank
             else None
         )
-        return _Prepared(body, article, textrank)
+        prepared = _Prepared(body, article, textrank)
+        if "abstractive" not in body.methods:
+            # Nothing for the model: answer in this same job, one trip to the owner, not two.
+            return _finish(context, prepared, None)
+        return prepared
 
     prepared = await _text(context, prepare, cancel, lane)
-    generated = None
-    if "abstractive" in prepared.body.methods:
-        outcome = await _generate(context, prepared, cancel, lane)
-        generated = settle_generation(outcome, with_textrank=prepared.textrank is not None)
+    if isinstance(prepared, str):
+        return prepared
+    outcome = await _generate(context, prepared, cancel, lane)
+    generated = settle_generation(outcome, with_textrank=prepared.textrank is not None)
+    return await _text(context, lambda: _finish(context, prepared, generated), cancel, "admitted")
 
-    def finish() -> str:
-        report = assemble(prepared.article, prepared.textrank, generated, state.encoder)
-        context.metrics.observe_stages(report.timings_ms)
-        # Serialised here, not on the event loop: a long article's answer takes
-        # tens of milliseconds to build (50,000 boilerplate spans: hundreds).
-        return summarize_response(report).model_dump_json()
 
-    return await _text(context, finish, cancel, "admitted")
+def _finish(context: Context, prepared: _Prepared, generated: AbstractiveSummary | None) -> str:
+    """The answer: attribution and comparison, then the JSON text."""
+    report = assemble(prepared.article, prepared.textrank, generated, context.state.encoder)
+    context.metrics.observe_stages(report.timings_ms)
+    # Serialised here, not on the event loop: a long article's answer takes
+    # tens of milliseconds to build (50,000 boilerplate spans: hundreds).
+    return summarize_response(report).model_dump_json()
 
 
 async def _generate(
