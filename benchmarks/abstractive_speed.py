@@ -2,7 +2,7 @@
 
     python benchmarks/abstractive_speed.py [--backends torch/float32,ctranslate2/int8,...]
         [--shape PATH.json] [--input-tokens 800] [--new-tokens 60] [--repeats 3]
-        [--batches 1,4,8] [--out DIR]
+        [--batches 1,4,8] [--worst-case] [--out DIR]
 
 Latency depends on the architecture, not on the weight values, so a randomly
 initialised model built from `../shared/model-shapes/` (BART or PEGASUS;
@@ -19,6 +19,13 @@ the first decoded token, and decoding per token is (T(n) - T(1)) / (n - 1).
 Also measured: this machine's memory bandwidth (a large array copy), and the
 decode time per token that reading the decoder's weights once per step at that
 bandwidth would take. Writes abstractive_speed.{json,md} to --out.
+
+--worst-case adds what a deadline cannot cut short where a beam search runs to
+its end once started (CTranslate2; torch stops at the next step): one article
+of the model's whole input limit (1,024 tokens for BART), beam search forced to
+run to max_length — the checkpoint's defaults (distilbart: 4 beams, 142 tokens;
+median of --repeats) and, on backends whose beam search cannot stop, the most a
+request may ask (MAX_BEAMS beams, MAX_OUTPUT_TOKENS tokens; one run: minutes).
 """
 
 from __future__ import annotations
@@ -67,6 +74,11 @@ def main() -> int:
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--batches", default="1,4,8")
     parser.add_argument("--threads", type=int, default=None, help="default: every core")
+    parser.add_argument(
+        "--worst-case",
+        action="store_true",
+        help="also time beam search forced to max_length on a whole-limit input",
+    )
     parser.add_argument("--out", type=Path, default=HERE / "results")
     parser.add_argument("--worker", help=argparse.SUPPRESS)  # one backend, in a child process
     args = parser.parse_args()
@@ -155,15 +167,17 @@ def measure(args: argparse.Namespace, folder: Path, backend: str) -> dict[str, A
     with ARTICLES.open(encoding="utf-8") as handle:
         words = " ".join(json.loads(line)["article"] for line in handle).split()
 
-    def inputs(batch: int, seed_offset: int = 0) -> list[list[int]]:
-        # Real dev text from a different place per row, cut to exactly --input-tokens
+    def inputs(
+        batch: int, seed_offset: int = 0, length: int = args.input_tokens
+    ) -> list[list[int]]:
+        # Real dev text from a different place per row, cut to exactly `length`
         # real tokens (specials included); more words than tokens are always enough.
-        starts = [(997 * (seed_offset + row)) % (len(words) - args.input_tokens)
+        starts = [(997 * (seed_offset + row)) % (len(words) - length)
                   for row in range(batch)]  # fmt: skip
-        texts = [" ".join(words[start : start + args.input_tokens]) for start in starts]
-        encoded = checkpoint.tokenizer(texts, truncation=True, max_length=args.input_tokens)
+        texts = [" ".join(words[start : start + length]) for start in starts]
+        encoded = checkpoint.tokenizer(texts, truncation=True, max_length=length)
         rows = [list(ids) for ids in encoded["input_ids"]]
-        assert all(len(ids) == args.input_tokens for ids in rows)
+        assert all(len(ids) == length for ids in rows)
         return rows
 
     def settings(beams: int, tokens: int) -> GenerationSettings:
@@ -199,6 +213,7 @@ def measure(args: argparse.Namespace, folder: Path, backend: str) -> dict[str, A
         throughput[str(batch)] = batch / timed(partial(run, batch_inputs, 1, args.new_tokens))
     parity_tokens = [run(inputs(1, seed_offset=100 + k), 1, args.new_tokens)[0]
                      for k in range(PARITY_INPUTS)]  # fmt: skip
+    worst = worst_case(checkpoint, generator, inputs, timed, name) if args.worst_case else {}
     return {
         "generator": generator.name,
         "load_s": load_s,
@@ -211,7 +226,55 @@ def measure(args: argparse.Namespace, folder: Path, backend: str) -> dict[str, A
         "peak_rss_mb": _rss_mb(),
         "greedy_tokens": parity_tokens,
         "threads": args.threads or len(os.sched_getaffinity(0)),
+        **worst,
     }
+
+
+def worst_case(
+    checkpoint: Any,
+    generator: Any,
+    inputs: Callable[..., list[list[int]]],
+    timed: Callable[[Callable[[], Any]], float],
+    backend: str,
+) -> dict[str, Any]:
+    """Beam search forced to max_length on an input of the model's whole limit, timed.
+
+    What a deadline cannot cut short on a backend whose beam search, once started,
+    runs to its end: the checkpoint's defaults, and where beam search cannot stop,
+    the most a request may ask for.
+    """
+    from dataclasses import replace
+
+    from models.abstractive.backends import STOPPABLE_DECODING
+    from models.abstractive.cancel import Cancellation
+    from models.abstractive.checkpoint import MAX_BEAMS, MAX_OUTPUT_TOKENS
+
+    article = inputs(1, seed_offset=7, length=checkpoint.max_input_tokens)
+    defaults = checkpoint.defaults
+
+    def forced(beams: int, tokens: int) -> tuple[Callable[[], Any], dict[str, Any]]:
+        # min_length == max_length: the search cannot end early on an end token.
+        settings = replace(defaults, num_beams=beams, min_length=tokens, max_length=tokens)
+        lengths: dict[str, Any] = {"num_beams": beams, "max_length": tokens}
+
+        def work() -> None:
+            (ids,) = generator.generate(article, settings, [Cancellation()])
+            lengths["output_tokens"] = len(ids or [])
+
+        return work, lengths
+
+    work, figures = forced(defaults.num_beams, defaults.max_length)
+    milliseconds = 1000 * timed(work)  # fills in figures' output_tokens
+    result: dict[str, Any] = {
+        "worst_case_input_tokens": len(article[0]),
+        "worst_case_defaults": {**figures, "ms": milliseconds},
+    }
+    if "beam_search" not in STOPPABLE_DECODING[backend]:
+        work, figures = forced(MAX_BEAMS, MAX_OUTPUT_TOKENS)
+        began = time.perf_counter()
+        work()  # one run: it takes minutes
+        result["worst_case_limits"] = {**figures, "ms": 1000 * (time.perf_counter() - began)}
+    return result
 
 
 def parity(report: dict[str, Any]) -> None:
@@ -332,6 +395,25 @@ def _markdown(r: dict[str, Any]) -> str:
             for b in backends.values()
         ]
         lines.append("| greedy tokens equal to torch/float32 | " + " | ".join(agreement) + " |")
+    worst = [b for b in backends.values() if "worst_case_defaults" in b]
+    if worst:
+        lines += [
+            "",
+            f"Worst case a deadline cannot cut short ({worst[0]['worst_case_input_tokens']} "
+            "input tokens, beam search forced to max_length):",
+            "",
+            "| backend | beams × tokens | ms | beam search stops at the next step |",
+            "|---|---|---|---|",
+        ]
+        for backend, result in backends.items():
+            for key in ("worst_case_defaults", "worst_case_limits"):
+                if key in result:
+                    case = result[key]
+                    stops = "no" if "worst_case_limits" in result else "yes"
+                    lines.append(
+                        f"| {backend} | {case['num_beams']} × {case['max_length']} "
+                        f"({case['output_tokens']} out) | {case['ms']:.0f} | {stops} |"
+                    )
     bandwidth = r["memory_bandwidth_gb_s"]
     floor32 = 1000 * r["decoder_bytes"]["float32"] / (bandwidth * 1e9)
     floor8 = 1000 * r["decoder_bytes"]["int8"] / (bandwidth * 1e9)

@@ -147,14 +147,21 @@ def _parser() -> argparse.ArgumentParser:
     _add_batch(commands)
 
     fetch = commands.add_parser(
-        "fetch-model", help="download a model ahead of time and check that it loads"
+        "fetch-model",
+        help="download a model ahead of time, convert it for CTranslate2, check that it loads",
     )
     fetch.add_argument("model", nargs="?", help="hub id (default: NEWSUM_MODEL)")
     fetch.add_argument("--to", type=Path, help="folder to put it in (default: the HF cache)")
     fetch.add_argument(
-        "--backend", choices=["torch", "ctranslate2"], help="default: NEWSUM_BACKEND"
+        "--backend", choices=["ctranslate2", "torch"], help="default: NEWSUM_BACKEND"
     )
     fetch.add_argument("--compute-type", help="default: NEWSUM_COMPUTE_TYPE")
+    fetch.add_argument(
+        "--no-convert",
+        action="store_true",
+        help="do not convert for CTranslate2 now (the first start on it converts once); "
+        "check the download on torch instead",
+    )
     fetch.set_defaults(run=_fetch_model)
     return parser
 
@@ -335,9 +342,14 @@ def _fetch_model(args: argparse.Namespace) -> int:
     from models.abstractive.fetch import fetch_checkpoint
 
     settings = load_settings()
+    # The conversion's log lines (that it converts, how long it took) are this command's news.
+    logging.basicConfig(format="%(message)s")  # others' (the HTTP client's) at warning
+    logging.getLogger("newsum").setLevel(logging.INFO)
     name = args.model or settings.model
     backend = args.backend or settings.backend
     compute_type = args.compute_type or settings.compute_type
+    if args.no_convert:
+        backend, compute_type = "torch", "float32"  # the reference: checks the weights as given
     folder = fetch_checkpoint(name, to=args.to, cache_dir=settings.model_cache_dir)
     print(f"fetched {name} into {folder}; checking that it loads and generates on {backend} ...")
     # Load through the production loader, from exactly where serving will look;
@@ -358,6 +370,8 @@ def _fetch_model(args: argparse.Namespace) -> int:
         f"ok: {engine.generator.name}, input limit {checkpoint.max_input_tokens} tokens, "
         f"defaults {checkpoint.defaults}; probe summary: {summary.text!r}"
     )
+    if args.no_convert:
+        print("not converted: a start on ctranslate2 (the default backend) converts it once")
     if args.to:
         print(f"serve it with: NEWSUM_MODEL={folder} newsum serve")
     return 0

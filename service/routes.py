@@ -13,6 +13,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response, StreamingResponse
 
+from models.abstractive.backends import STOPPABLE_DECODING
 from models.errors import EmptyInput, InputTooLong
 from service import bodies, pipeline
 from service.errors import ApiError, describe
@@ -79,10 +80,14 @@ async def metrics(request: Request) -> Response:
 async def list_models(request: Request) -> ModelsResponse:
     """The engines and models this server runs, each with its status."""
     engines: Engines = request.app.state.service.engines
+    settings: Settings = request.app.state.settings
     models = [ModelInfo(id="textrank", method="textrank", status="ok", reason=None)]
     engine = engines.abstractive
     if engine is not None:
         checkpoint = getattr(engine, "checkpoint", None)
+        # The loaded generator's own; the configured ones while it loads or cannot.
+        generator = getattr(engine, "generator", None)
+        backend = generator.backend if generator else settings.backend
         models.append(
             ModelInfo(
                 id=engine.name,
@@ -91,6 +96,9 @@ async def list_models(request: Request) -> ModelsResponse:
                 reason=engine.reason,
                 generation_defaults=asdict(checkpoint.defaults) if checkpoint else None,
                 max_input_tokens=checkpoint.max_input_tokens if checkpoint else None,
+                backend=backend,
+                compute_type=generator.compute_type if generator else settings.compute_type,
+                stoppable_decoding=list(STOPPABLE_DECODING[backend]),
             )
         )
     return ModelsResponse(models=models)

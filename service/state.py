@@ -57,10 +57,12 @@ class ServiceState:
 
 def load_engines(settings: Settings) -> Engines:
     """The engines the settings name; an engine that cannot load reports why."""
-    from models.abstractive.engine import open_engine
+    from models.abstractive.engine import Seq2SeqEngine, open_engine
     from models.embeddings import load_encoder
 
     started = time.perf_counter()
+    # On CTranslate2 (the default), a checkpoint without a converted copy is converted
+    # here, once, and logged as such (models.abstractive.convert).
     engine = open_engine(
         settings.model,
         backend=settings.backend,
@@ -68,9 +70,12 @@ def load_engines(settings: Settings) -> Engines:
         threads=settings.torch_threads,
         cache_dir=settings.model_cache_dir,
     )
-    if engine.status == "ok":
+    if isinstance(engine, Seq2SeqEngine):
         log.info(
-            "abstractive model %s loaded in %.1f s", engine.name, time.perf_counter() - started
+            "abstractive model %s loaded on %s in %.1f s",
+            engine.name,
+            engine.generator.name,
+            time.perf_counter() - started,
         )
     else:
         log.warning("abstractive engine unavailable: %s", engine.reason)

@@ -27,3 +27,17 @@ def test_the_image_runs_unprivileged_offline_with_a_readiness_check() -> None:
     assert 'RUN newsum fetch-model "${MODEL}"' in DOCKERFILE
     assert "HF_HUB_OFFLINE=1" in DOCKERFILE
     assert "/readyz" in DOCKERFILE.split("HEALTHCHECK", 1)[1]
+
+
+def test_the_image_bakes_the_ctranslate2_conversion_it_serves_with() -> None:
+    """The build converts with the backend and type the container then serves on."""
+    fetch = next(line for line in DOCKERFILE.splitlines() if "newsum fetch-model" in line)
+    assert '--backend "${BACKEND}" --compute-type "${COMPUTE_TYPE}"' in fetch
+    assert "--no-convert" not in fetch
+    assert "ARG BACKEND=ctranslate2" in DOCKERFILE
+    assert "ARG COMPUTE_TYPE=float32" in DOCKERFILE
+    runtime = DOCKERFILE.split(fetch, 1)[1]
+    assert "NEWSUM_BACKEND=${BACKEND}" in runtime
+    assert "NEWSUM_COMPUTE_TYPE=${COMPUTE_TYPE}" in runtime
+    # The converted copy lies beside the checkpoint in HF_HOME, handed to the user.
+    assert "chown -R newsum:newsum /opt/newsum/hf" in runtime.split("ENV", 1)[0]

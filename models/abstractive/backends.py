@@ -1,4 +1,9 @@
-"""Where the decoding loop runs: transformers + torch (the reference) or CTranslate2.
+"""Where the decoding loop runs: CTranslate2 (the default) or transformers + torch (the reference).
+
+CTranslate2 float32 is the default: it gives torch float32's greedy and beam
+tokens (tests/models/test_backends.py) in about half the time and less memory
+(benchmarks/abstractive_speed.py); torch stays one setting away and is what
+the parity tests hold CTranslate2 to. int8 is opt-in on both.
 
 Both take token ids and give back the generated token ids (without the decoder
 start token), so tokenising, the long-input policy, decoding and the sentence
@@ -13,16 +18,24 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
-from typing import Any, Protocol
+from typing import Any, Final, Protocol
 
 from models.abstractive.cancel import Cancellation, stopping_criteria
 from models.abstractive.checkpoint import Checkpoint, GenerationSettings, unloadable
 from models.errors import InvalidOption
 
 BACKENDS = ("torch", "ctranslate2")
+DEFAULT_BACKEND: Final = "ctranslate2"
+DEFAULT_COMPUTE_TYPE: Final = "float32"
 COMPUTE_TYPES = {
     "torch": ("float32", "int8"),  # int8: torch's dynamic quantisation of Linear layers
     "ctranslate2": ("float32", "int8", "int8_float32"),
+}
+# The decoding modes that a cancel or a deadline stops at the next token. CTranslate2
+# calls back per token only in greedy search; its beam search runs to its end once started.
+STOPPABLE_DECODING = {
+    "torch": ("greedy", "beam_search"),
+    "ctranslate2": ("greedy",),
 }
 
 
@@ -30,7 +43,13 @@ class Generator(Protocol):
     """One backend's decoding loop."""
 
     @property
-    def name(self) -> str: ...
+    def name(self) -> str: ...  # "backend/compute_type"
+
+    @property
+    def backend(self) -> str: ...
+
+    @property
+    def compute_type(self) -> str: ...
 
     def generate(
         self,
@@ -41,8 +60,12 @@ class Generator(Protocol):
 
 
 def open_generator(
-    checkpoint: Checkpoint, backend: str, compute_type: str, threads: int | None
+    checkpoint: Checkpoint,
+    backend: str = DEFAULT_BACKEND,
+    compute_type: str = DEFAULT_COMPUTE_TYPE,
+    threads: int | None = None,
 ) -> Generator:
+    """`checkpoint`'s decoding loop on `backend`; CTranslate2 converts it the first time."""
     if backend not in BACKENDS:
         raise InvalidOption(f"backend must be one of {list(BACKENDS)}; given: {backend!r}")
     if compute_type not in COMPUTE_TYPES[backend]:
@@ -76,6 +99,8 @@ class TorchGenerator:
                 model, {torch.nn.Linear}, torch.qint8
             )
         self.model = model
+        self.backend = "torch"
+        self.compute_type = compute_type
         self.name = f"torch/{compute_type}"
         self._pad = checkpoint.tokenizer.pad_token_id or 0
         self._start = model.config.decoder_start_token_id
@@ -149,6 +174,8 @@ class CTranslate2Generator:
             inter_threads=1,
             intra_threads=threads or os.cpu_count() or 0,
         )
+        self.backend = "ctranslate2"
+        self.compute_type = compute_type
         self.name = f"ctranslate2/{compute_type}"
         self._tokenizer = checkpoint.tokenizer
         forced_bos = checkpoint.generation_config.forced_bos_token_id

@@ -12,7 +12,12 @@ from __future__ import annotations
 import time
 from collections.abc import Sequence
 
-from models.abstractive.backends import Generator, open_generator
+from models.abstractive.backends import (
+    DEFAULT_BACKEND,
+    DEFAULT_COMPUTE_TYPE,
+    Generator,
+    open_generator,
+)
 from models.abstractive.cancel import Cancellation
 from models.abstractive.checkpoint import (
     MODEL_OFF,
@@ -182,8 +187,8 @@ class UnavailableEngine:
 def open_engine(
     name: str,
     *,
-    backend: str = "torch",
-    compute_type: str = "float32",
+    backend: str = DEFAULT_BACKEND,
+    compute_type: str = DEFAULT_COMPUTE_TYPE,
     threads: int | None = None,
     cache_dir: str | None = None,
 ) -> Seq2SeqEngine | UnavailableEngine:

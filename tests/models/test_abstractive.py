@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from models.abstractive.backends import STOPPABLE_DECODING
 from models.abstractive.cancel import Cancellation
 from models.abstractive.checkpoint import GenerationOverrides
 from models.abstractive.engine import Seq2SeqEngine, UnavailableEngine, open_engine
@@ -111,14 +112,38 @@ class _CancelAfter(Cancellation):
         return super().should_stop()
 
 
-def test_cancellation_stops_generation_within_one_step(bart_engine: Seq2SeqEngine) -> None:
+@pytest.mark.parametrize("backend", ["ctranslate2", "torch"])
+def test_cancellation_stops_greedy_generation_within_one_step(
+    backend: str, tiny_bart: Path
+) -> None:
+    engine = open_engine(str(tiny_bart), backend=backend)
+    assert isinstance(engine, Seq2SeqEngine)
     cancel = _CancelAfter(steps=3)
     overrides = GenerationOverrides(num_beams=1, min_length=20, max_length=24)
     with pytest.raises(Cancelled):
-        bart_engine.summarize(read_article(SHORT), overrides, cancel)
+        engine.summarize(read_article(SHORT), overrides, cancel)
     # One check before decoding, two decoding steps (the second sees the flag and
     # stops the row), one check after: no step ran after the one that saw the flag.
     assert cancel.checks == 4
+
+
+@pytest.mark.parametrize("backend", ["ctranslate2", "torch"])
+def test_a_beam_search_stops_midway_only_where_models_says_so(
+    backend: str, tiny_bart: Path
+) -> None:
+    """torch checks every beam step; CTranslate2's beam search, once started, runs to its end."""
+    engine = open_engine(str(tiny_bart), backend=backend)
+    assert isinstance(engine, Seq2SeqEngine)
+    cancel = _CancelAfter(steps=3)
+    overrides = GenerationOverrides(num_beams=2, min_length=20, max_length=24)
+    if "beam_search" in STOPPABLE_DECODING[backend]:
+        with pytest.raises(Cancelled):
+            engine.summarize(read_article(SHORT), overrides, cancel)
+        assert cancel.checks == 4
+    else:
+        # Checked before the search and after it: never in between, so it finished.
+        assert engine.summarize(read_article(SHORT), overrides, cancel).status == "ok"
+        assert cancel.checks == 2
 
 
 def test_a_past_deadline_stops_before_generating(bart_engine: Seq2SeqEngine) -> None:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import logging
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -10,7 +12,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from models.abstractive.engine import Seq2SeqEngine
+from models.abstractive.engine import Seq2SeqEngine, open_engine
 from service.app import create_app
 from service.settings import Settings
 from service.state import Engines
@@ -77,6 +79,29 @@ def test_models_lists_both_engines(client: TestClient) -> None:
     assert models[1]["status"] == "ok"
     assert models[1]["generation_defaults"]["num_beams"] == 2
     assert models[1]["max_input_tokens"] == 128
+    # The default backend, and what a deadline can stop on it.
+    assert models[1]["backend"] == "ctranslate2"
+    assert models[1]["compute_type"] == "float32"
+    assert models[1]["stoppable_decoding"] == ["greedy"]
+    assert models[0]["backend"] is None
+
+
+def test_models_says_torch_stops_beam_search_too(tiny_bart: Path) -> None:
+    engine = open_engine(str(tiny_bart), backend="torch", compute_type="float32")
+    with TestClient(create_app(Settings(), Engines(abstractive=engine))) as client:
+        (_, model) = started(client).get("/v1/models").json()["models"]
+    assert (model["backend"], model["compute_type"]) == ("torch", "float32")
+    assert model["stoppable_decoding"] == ["greedy", "beam_search"]
+
+
+def test_the_models_fields_are_in_the_openapi_document(client: TestClient) -> None:
+    schema = client.get("/openapi.json").json()["components"]["schemas"]["ModelInfo"]
+    fields = schema["properties"]
+    assert "NEWSUM_BACKEND" in fields["backend"]["description"]
+    stoppable = fields["stoppable_decoding"]
+    assert "runs to its end" in stoppable["description"]
+    items = next(option for option in stoppable["anyOf"] if option.get("type") == "array")
+    assert items["items"]["enum"] == ["greedy", "beam_search"]
 
 
 def test_a_generation_past_its_deadline_is_504(
@@ -103,4 +128,26 @@ def test_no_model_available_still_serves_textrank(tmp_path: Path, sample_text: s
         only = post(client, {"text": sample_text, "methods": ["abstractive"]})
         assert only.status_code == 503
         assert only.json()["error"]["code"] == "model_unavailable"
-        assert client.get("/v1/models").json()["models"][1]["status"] == "unavailable"
+        unavailable = client.get("/v1/models").json()["models"][1]
+        assert unavailable["status"] == "unavailable"
+        # What it would run on: the settings'.
+        assert (unavailable["backend"], unavailable["compute_type"]) == ("ctranslate2", "float32")
+
+
+def test_a_first_start_without_a_converted_copy_converts_once_and_says_so(
+    tiny_bart: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    folder = tmp_path / "model"
+    shutil.copytree(tiny_bart, folder, ignore=shutil.ignore_patterns("ctranslate2-*"))
+    settings = Settings(model=str(folder), embedding_model="none")
+    for start in ("first", "second"):
+        caplog.clear()
+        with caplog.at_level(logging.INFO, logger="newsum"), TestClient(create_app(settings)) as c:
+            assert started(c).get("/readyz").status_code == 200, start
+        converting = [r.getMessage() for r in caplog.records if r.name == "newsum.convert"]
+        if start == "first":
+            assert converting[0].startswith(f"no CTranslate2 float32 copy of {folder} yet")
+            assert converting[1].startswith(f"converted {folder} to CTranslate2 float32 in ")
+        else:
+            assert converting == []
+    assert (folder / "ctranslate2-float32" / "model.bin").exists()

@@ -1,8 +1,9 @@
-"""The newsum command line: summarize (tables and JSON) and fetch-model."""
+"""The newsum command line: summarize (tables and JSON) and fetch-model (converts by default)."""
 
 from __future__ import annotations
 
 import io
+import logging
 import os
 import subprocess
 import sys
@@ -80,3 +81,45 @@ def test_every_command_has_a_working_help(command: str, capsys: pytest.CaptureFi
         main([command, "--help"])
     assert stopped.value.code == 0
     assert f"newsum {command}" in capsys.readouterr().out
+
+
+@pytest.fixture
+def offline_fetch(tiny_bart: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """fetch-model's download replaced by a copy of the tiny BART (no hub in tests)."""
+    import shutil
+
+    from models.abstractive import fetch
+
+    folder = tmp_path / "fetched"
+
+    def download(name: str, *, to: Path | None = None, cache_dir: str | None = None) -> Path:
+        assert to == folder
+        shutil.copytree(tiny_bart, folder, ignore=shutil.ignore_patterns("ctranslate2-*"))
+        return folder
+
+    monkeypatch.setattr(fetch, "fetch_checkpoint", download)
+    for variable in ("NEWSUM_BACKEND", "NEWSUM_COMPUTE_TYPE"):
+        monkeypatch.delenv(variable, raising=False)
+    return folder
+
+
+def test_fetch_model_converts_for_ctranslate2_ahead_of_time(
+    offline_fetch: Path, capsys: pytest.CaptureFixture[str], caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level(logging.INFO, logger="newsum.convert"):
+        assert main(["fetch-model", "owner/tiny", "--to", str(offline_fetch)]) == 0
+    assert (offline_fetch / "ctranslate2-float32" / "model.bin").exists()
+    out = capsys.readouterr().out
+    assert "ok: ctranslate2/float32" in out
+    assert f"serve it with: NEWSUM_MODEL={offline_fetch} newsum serve" in out
+    assert any(r.getMessage().startswith("converted ") for r in caplog.records)
+
+
+def test_fetch_model_no_convert_checks_on_torch_and_leaves_conversion_to_the_first_start(
+    offline_fetch: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["fetch-model", "owner/tiny", "--to", str(offline_fetch), "--no-convert"]) == 0
+    assert not (offline_fetch / "ctranslate2-float32").exists()
+    out = capsys.readouterr().out
+    assert "ok: torch/float32" in out
+    assert "not converted: a start on ctranslate2" in out

@@ -55,6 +55,11 @@ def test_the_log_level_is_read_case_insensitively(monkeypatch: pytest.MonkeyPatc
     [
         (
             {"NEWSUM_COMPUTE_TYPE": "int3"},
+            "NEWSUM_COMPUTE_TYPE='int3': compute type for backend 'ctranslate2' must "
+            "be one of float32, int8, int8_float32",
+        ),
+        (
+            {"NEWSUM_BACKEND": "torch", "NEWSUM_COMPUTE_TYPE": "int3"},
             "NEWSUM_COMPUTE_TYPE='int3': compute type for backend 'torch' must be one of "
             "float32, int8",
         ),
@@ -158,6 +163,7 @@ def test_every_command_that_reads_settings_exits_2_on_a_bad_one(
 def test_serve_exits_2_with_a_message_and_no_traceback() -> None:
     environment = {
         **{k: v for k, v in os.environ.items() if not k.upper().startswith("NEWSUM_")},
+        "NEWSUM_BACKEND": "torch",
         "NEWSUM_COMPUTE_TYPE": "int3",
     }
     result = subprocess.run(
