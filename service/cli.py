@@ -110,21 +110,7 @@ def _parser() -> argparse.ArgumentParser:
         help="comma-separated: textrank, abstractive (default: both)",
     )
     text.add_argument("--model", help="abstractive model (default: NEWSUM_MODEL)")
-    text.add_argument(
-        "--max-sentences",
-        type=int,
-        default=3,
-        choices=range(1, MAX_SUMMARY_SENTENCES + 1),
-        metavar=f"1..{MAX_SUMMARY_SENTENCES}",
-        help="length of the extractive summary (default: 3)",
-    )
-    text.add_argument(
-        "--textrank-pick",
-        choices=PICKS,
-        default="distinct",
-        help="distinct: never two sentences telling one fact; classic: the best-ranked as "
-        "they come (default: distinct)",
-    )
+    _add_extractive_options(text, "")
     text.set_defaults(run=_summarize)
 
     attribute = commands.add_parser(
@@ -280,6 +266,24 @@ def _bench(args: argparse.Namespace) -> int:
     return bench_main(args.arguments)
 
 
+def _add_extractive_options(command: argparse.ArgumentParser, unless: str) -> None:
+    command.add_argument(
+        "--max-sentences",
+        type=int,
+        default=3,
+        choices=range(1, MAX_SUMMARY_SENTENCES + 1),
+        metavar=f"1..{MAX_SUMMARY_SENTENCES}",
+        help=f"length of the extractive summary{unless} (default: 3)",
+    )
+    command.add_argument(
+        "--textrank-pick",
+        choices=PICKS,
+        default="distinct",
+        help="distinct: never two sentences telling one fact; classic: the best-ranked as "
+        f"they come{unless} (default: distinct)",
+    )
+
+
 def _add_batch(commands: Any) -> None:
     batch = commands.add_parser(
         "batch",
@@ -291,14 +295,7 @@ def _add_batch(commands: Any) -> None:
     batch.add_argument("input", type=Path, help="JSON lines or .parquet: text (or article), id, …")
     batch.add_argument("output", type=Path, help=".jsonl or .parquet; appended to when it exists")
     batch.add_argument("--methods", default=",".join(METHODS), help="default: both")
-    batch.add_argument(
-        "--max-sentences",
-        type=int,
-        default=3,
-        choices=range(1, MAX_SUMMARY_SENTENCES + 1),
-        metavar=f"1..{MAX_SUMMARY_SENTENCES}",
-        help="length of the extractive summary, unless a row says (default: 3)",
-    )
+    _add_extractive_options(batch, ", unless a row says")
     batch.add_argument(
         "--ray",
         nargs="?",
@@ -328,8 +325,8 @@ def _batch(args: argparse.Namespace) -> int:
         print(f"newsum: INPUT {args.input} is not a file", file=sys.stderr)
         return 2
     job = BatchJob(args.input, args.output, cast("tuple[Method, ...]", methods),
-                   args.max_sentences, args.ray, args.actors, args.cpus_per_actor,
-                   args.batch_size)  # fmt: skip
+                   args.max_sentences, args.textrank_pick, args.ray, args.actors,
+                   args.cpus_per_actor, args.batch_size)  # fmt: skip
     stats = run_batch(job, settings, Console(stderr=True))
     print_summary(stats, job, Console())
     if args.stats:

@@ -31,6 +31,7 @@ from rich.progress import (
 from rich.text import Text
 
 from models.summarize import Method
+from models.textrank import Pick
 from service.corpus_io import Journal, check_resume, count_rows, read_rows
 from service.corpus_rows import RowOutput, RowSummarizer, peak_rss_mb
 from service.settings import Settings
@@ -48,6 +49,7 @@ class BatchJob:
     output: Path
     methods: tuple[Method, ...]
     max_sentences: int
+    textrank_pick: Pick = "distinct"
     ray: str | None = None  # None: in this process; else `local`, `auto` or an address
     actors: int = 2
     cpus_per_actor: float = 1.0
@@ -142,7 +144,7 @@ def _answers(
 
         yield from answer_on_ray(job, settings, rows, workers)
         return
-    summarizer = RowSummarizer(settings, job.methods, job.max_sentences)
+    summarizer = RowSummarizer(settings, job.methods, job.max_sentences, job.textrank_pick)
     usage = workers.setdefault("this process", WorkerUsage())
     for line, record in rows:
         yield summarizer.answer(line, record)

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 from models.errors import InvalidOption
 from models.summarize import Method
+from models.textrank import Pick
 from service.corpus_rows import RowOutput, RowSummarizer, peak_rss_mb
 from service.settings import Settings
 
@@ -55,6 +56,7 @@ def answer_on_ray(
                 "settings": settings,
                 "methods": job.methods,
                 "max_sentences": job.max_sentences,
+                "textrank_pick": job.textrank_pick,
                 "threads": max(1, int(job.cpus_per_actor)),
             },
             compute=ray.data.ActorPoolStrategy(size=job.actors),
@@ -78,11 +80,16 @@ class _Answerer:
     """A Ray Data actor: the engines, loaded once, answering batches of rows."""
 
     def __init__(
-        self, settings: Settings, methods: tuple[Method, ...], max_sentences: int, threads: int
+        self,
+        settings: Settings,
+        methods: tuple[Method, ...],
+        max_sentences: int,
+        textrank_pick: Pick,
+        threads: int,
     ) -> None:
         if settings.torch_threads is None:  # the actor's CPUs, not every core of its node
             settings = settings.model_copy(update={"torch_threads": threads})
-        self.summarizer = RowSummarizer(settings, methods, max_sentences)
+        self.summarizer = RowSummarizer(settings, methods, max_sentences, textrank_pick)
         self.name = f"{socket.gethostname()}:{os.getpid()}"
 
     def __call__(self, batch: pa.Table) -> pa.Table:

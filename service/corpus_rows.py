@@ -20,6 +20,7 @@ from typing import Any
 
 from models.article import read_article
 from models.summarize import Method, summarize
+from models.textrank import Pick
 from service.errors import describe
 from service.json_body import parse_json, validate
 from service.schemas import BatchRequestLine, summarize_response
@@ -64,11 +65,13 @@ class RowSummarizer:
         settings: Settings,
         methods: Sequence[Method],
         max_sentences: int,
+        textrank_pick: Pick = "distinct",
         engines: Engines | None = None,
     ) -> None:
         self.settings = settings
         self.methods = list(methods)
         self.max_sentences = max_sentences
+        self.textrank_pick = textrank_pick
         # TextRank needs no model; the seq2seq model and the encoder load only when
         # abstractive summaries are asked for (the encoder attributes their sentences).
         if engines is None:
@@ -104,9 +107,10 @@ class RowSummarizer:
         fields = {key: data[key] for key in REQUEST_FIELDS if key in data}
         if "text" not in fields and TEXT_ALIAS in data:
             fields["text"] = data[TEXT_ALIAS]
-        # The command's --methods and --max-sentences unless the row says otherwise.
+        # The command's --methods, --max-sentences and --textrank-pick unless the row says.
         fields.setdefault("methods", list(self.methods))
         fields.setdefault("max_sentences", self.max_sentences)
+        fields.setdefault("textrank_pick", self.textrank_pick)
         # Parquet rows carry a null for every column a row leaves empty.
         return {key: value for key, value in fields.items() if value is not None}
 

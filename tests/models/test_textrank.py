@@ -148,12 +148,15 @@ sentence_words = st.lists(
 )
 
 
+def article_of(sentences: list[list[str]]) -> Article:
+    return read_article(" ".join(" ".join(w).capitalize() + "." for w in sentences), language="en")
+
+
 @given(st.lists(sentence_words, min_size=1, max_size=25), st.integers(1, 6))
 def test_summary_is_a_deterministic_ordered_subset(
     sentences: list[list[str]], max_sentences: int
 ) -> None:
-    text = " ".join(" ".join(words).capitalize() + "." for words in sentences)
-    article = read_article(text, language="en")
+    article = article_of(sentences)
     first = summarize_textrank(article, max_sentences)
     again = summarize_textrank(article, max_sentences)
     picked = [s.source_sentences[0] for s in first.sentences]
@@ -169,8 +172,7 @@ def test_summary_is_a_deterministic_ordered_subset(
 def test_distinct_picks_stay_below_the_repeat_threshold(
     sentences: list[list[str]], max_sentences: int
 ) -> None:
-    text = " ".join(" ".join(words).capitalize() + "." for words in sentences)
-    article = read_article(text, language="en")
+    article = article_of(sentences)
     picked = [s.source_sentences[0] for s in summarize_textrank(article, max_sentences).sentences]
     assert picked
     for first, second in itertools.combinations(picked, 2):
@@ -185,8 +187,7 @@ def test_the_classic_pick_is_the_best_ranked_distinct_sentences(
 ) -> None:
     """With repeat control off, the pick is what it was before it existed: the
     best-ranked sentences, identical ones (up to case and punctuation) once."""
-    text = " ".join(" ".join(words).capitalize() + "." for words in sentences)
-    article = read_article(text, language="en")
+    article = article_of(sentences)
     expected: list[int] = []
     seen: set[tuple[str, ...]] = set()
     for ranked in rank_sentences(article):

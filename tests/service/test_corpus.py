@@ -226,3 +226,29 @@ def test_batch_help_names_its_options(capsys: pytest.CaptureFixture[str]) -> Non
     help_text = capsys.readouterr().out
     for option in ("--ray", "--actors", "--cpus-per-actor", "--batch-size", "--methods"):
         assert option in help_text
+
+
+def test_the_commands_textrank_pick_holds_unless_a_row_says(
+    tmp_path: Path, articles: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """--textrank-pick classic takes the sample's 0, 4, 17 (one visit told thrice); a row's
+    own `textrank_pick` wins; without either, the distinct pick."""
+    monkeypatch.setenv("NEWSUM_MODEL", "none")
+    rows = [
+        json.dumps({"id": "command", "text": articles[0]}),
+        json.dumps({"id": "row", "text": articles[0], "textrank_pick": "distinct"}),
+    ]
+    source = write_lines(tmp_path / "in.jsonl", rows)
+
+    def picks(output: Path, *options: str) -> list[list[int]]:
+        assert main(["batch", str(source), str(output), "--methods", "textrank", *options]) == 0
+        return [
+            [s["source_sentences"][0] for s in row["result"]["summaries"]["textrank"]["sentences"]]
+            for row in rows_of(output)
+        ]
+
+    assert picks(tmp_path / "classic.jsonl", "--textrank-pick", "classic") == [
+        [0, 4, 17],
+        [0, 2, 5],
+    ]
+    assert picks(tmp_path / "default.jsonl") == [[0, 2, 5], [0, 2, 5]]
