@@ -71,6 +71,9 @@ def test_summaries_appear_and_hovering_highlights_their_sources(page: Any) -> No
     textrank, abstractive = page.locator("#summaries .summary").all()
     assert textrank.locator(".sent").count() == 3
     assert "slow-fake" in abstractive.inner_text()
+    # The abstractive summary's whole support beside it; TextRank's sentences are the article's.
+    assert abstractive.locator(".whole-support").count() == 1
+    assert textrank.locator(".whole-support").count() == 0
     # The article: lead and closing marked, the trailer greyed as boilerplate.
     assert page.locator(".article .in-lead").count() == 4
     assert page.locator(".article .in-closing").count() == 3
@@ -116,6 +119,12 @@ def test_an_editors_own_summary_is_checked(page: Any) -> None:
     sentences = page.locator("#summaries .sent")
     assert sentences.count() == 2
     assert page.locator("mark.unsupported").inner_text() == "1,400"
+    # The whole summary's support, and the invented figure's sentence marked weak (< 0.5).
+    whole = page.locator("#summaries .whole-support strong").inner_text()
+    assert 0 <= float(whole) <= 1
+    assert page.locator("#summaries .sent.weak").count() == 1
+    assert sentences.nth(1).locator(".weak-label").inner_text() == "weak support"
+    assert "Weak support." in (sentences.nth(1).get_attribute("aria-label") or "")
     sentences.nth(1).hover()
     assert page.locator("#s-16.highlight").count() == 1
     page.screenshot(path=str(ARTIFACTS / "editor-check.png"), full_page=True)
