@@ -54,30 +54,48 @@ _DIGITS = regex.compile(r"\d[\d,]*(?:\.\d+)?")
 
 
 class ArticleWords:
-    """An article's n-grams, term frequencies and proper nouns, computed once per article."""
+    """An article's n-grams, term frequencies and proper nouns, each made once per article
+    and only when a signal asks for it: serving computes the fitted model's signals only
+    (4-gram precision needs the 4-gram set, not the proper nouns)."""
 
     def __init__(self, evidence: ArticleEvidence) -> None:
         article = evidence.article
         self.language = article.language
         # The article's sentences as analysed once for all engines, and a standfirst's
         # (not part of the text, but part of what the summary may draw on).
-        sentences = [s.text for s in article.sentences]
-        analysed = list(article.words)
+        self._texts = [s.text for s in article.sentences]
+        self._analysed = list(article.words)
         if article.lead.spans:
-            sentences += [span.text for span in article.lead.spans]
-            analysed += analyse([span.text for span in article.lead.spans], self.language)
-        tokens = [a.tokens for a in analysed]
-        self.sentence_tokens = tokens
-        self.ngrams = {n: {g for t in tokens for g in _ngrams(t, n)} for n in NGRAM_ORDERS}
-        self.term_frequency: Counter[str] = Counter(t for a in analysed for t in set(a.terms))
-        self.sentence_count = len(sentences)
-        self.proper_nouns = _proper_nouns(sentences)
-        # For the fusion check, each proper noun's windows: sentence i and its neighbours
-        # make window i, so two names share a window when at most a sentence apart.
-        self.entity_windows: dict[str, set[int]] = {}
-        for i, sentence_tokens in enumerate(tokens):
+            self._texts += [span.text for span in article.lead.spans]
+            self._analysed += analyse([span.text for span in article.lead.spans], self.language)
+        self.sentence_tokens = [a.tokens for a in self._analysed]
+        self.sentence_count = len(self._texts)
+        self._ngrams: dict[int, set[tuple[str, ...]]] = {}
+
+    def ngrams(self, n: int) -> set[tuple[str, ...]]:
+        """The article's word n-grams (within its sentences)."""
+        if n not in self._ngrams:
+            self._ngrams[n] = {g for t in self.sentence_tokens for g in _ngrams(t, n)}
+        return self._ngrams[n]
+
+    @functools.cached_property
+    def term_frequency(self) -> Counter[str]:
+        """In how many sentences each content term occurs."""
+        return Counter(t for a in self._analysed for t in set(a.terms))
+
+    @functools.cached_property
+    def proper_nouns(self) -> frozenset[str]:
+        return _proper_nouns(self._texts)
+
+    @functools.cached_property
+    def entity_windows(self) -> dict[str, set[int]]:
+        """Each proper noun's windows: sentence i and its neighbours make window i, so two
+        names share a window when at most a sentence apart (the fusion check)."""
+        windows: dict[str, set[int]] = {}
+        for i, sentence_tokens in enumerate(self.sentence_tokens):
             for name in self.entities(sentence_tokens):
-                self.entity_windows.setdefault(name, set()).update((i - 1, i, i + 1))
+                windows.setdefault(name, set()).update((i - 1, i, i + 1))
+        return windows
 
     def entities(self, tokens: Sequence[str]) -> frozenset[str]:
         """The article's proper nouns among `tokens` (possessives read as the name)."""
@@ -132,7 +150,8 @@ def _precision(summary: _Summary, n: int, tokens: Sequence[Sequence[str]] = ()) 
     grams = [g for t in (tokens or summary.tokens) for g in _ngrams(t, n)]
     if not grams:  # shorter than n words: judged by its longest n-grams
         return _precision(summary, n - 1, tokens) if n > 1 else 0.0
-    return sum(1 for g in grams if g in summary.article.ngrams[n]) / len(grams)
+    known = summary.article.ngrams(n)
+    return sum(1 for g in grams if g in known) / len(grams)
 
 
 def _ngrams(tokens: Sequence[str], n: int) -> list[tuple[str, ...]]:
