@@ -1,6 +1,7 @@
 """TextRank on the dev set: newsum against Lead-3, sumy and summa, side by side in one run.
 
     python benchmarks/textrank_dev.py [--corpus newsroom|summeval] [--cold | --repeats 5]
+        [--block N]
         [--data ../shared/data] [--out DIR]
 
 Prints a table and writes `textrank_dev[_summeval][_cold].{md,json}` to --out.
@@ -52,6 +53,12 @@ def main() -> int:
     parser.add_argument("--corpus", choices=("newsroom", "summeval"), default="newsroom")
     parser.add_argument("--repeats", type=int, default=5, help="timing runs per article")
     parser.add_argument("--cold", action="store_true", help="each article once (--repeats 1)")
+    parser.add_argument(
+        "--block",
+        type=int,
+        default=1,
+        help="articles each system runs before the next takes its turn (1: article by article)",
+    )
     parser.add_argument("--out", type=Path, default=HERE / "results")
     args = parser.parse_args()
     repeats = 1 if args.cold else args.repeats
@@ -86,45 +93,55 @@ def main() -> int:
         for peer in ("sumy textrank", "summa", "lead-3")
     }
 
-    # Time per article: each article runs `repeats` times per system, systems
-    # interleaved so that drift in machine load hits them alike. The garbage
-    # collector is paused while timing, as timeit does: a collection falling into
-    # one system's sub-millisecond call says nothing about that system.
+    # Time per article: each article runs `repeats` times per system. Systems take
+    # turns block by block (`--block` articles; 1: article by article), so drift in
+    # machine load hits them alike. With blocks of one, every call finds its code
+    # and data evicted by the other two systems' previous calls; longer blocks
+    # are a server's steady state, which runs one system's code request after
+    # request (each article is still seen once: no system caches an article's
+    # words). The garbage collector is paused while timing, as timeit does: a
+    # collection falling into one system's sub-millisecond call says nothing
+    # about that system.
     timed = {
         "newsum textrank": _analysed_then_ranked,
         "sumy textrank": systems["sumy textrank"],
         "summa": systems["summa"],
     }
-    timings: dict[str, list[float]] = {name: [] for name in timed}
     # CPU time of the process (every thread: sumy's numpy may use BLAS threads) as
     # well: on a shared machine, a system's wall time
     # grows with whatever else runs, its CPU time much less.
-    cpu_timings: dict[str, list[float]] = {name: [] for name in timed}
+    samples: dict[str, list[list[float]]] = {name: [[] for _ in articles] for name in timed}
+    cpu_samples: dict[str, list[list[float]]] = {name: [[] for _ in articles] for name in timed}
     end_to_end: list[float] = []
     gc.collect()
     gc.disable()
-    for record, article in zip(records, articles, strict=True):
-        samples: dict[str, list[float]] = {name: [] for name in timings}
-        cpu_samples: dict[str, list[float]] = {name: [] for name in timings}
+    for first in range(0, len(articles), args.block):
+        block = range(first, min(first + args.block, len(articles)))
         for _ in range(repeats):
             for name, run in timed.items():
-                started, cpu_started = time.perf_counter(), time.process_time()
-                run(article)
-                samples[name].append(time.perf_counter() - started)
-                cpu_samples[name].append(time.process_time() - cpu_started)
-            started = time.perf_counter()
-            summarize_textrank(read_article(record["article"]), SENTENCES)
-            end_to_end.append(time.perf_counter() - started)
-        for name in timings:
-            timings[name].append(statistics.median(samples[name]))
-            cpu_timings[name].append(statistics.median(cpu_samples[name]))
+                for i in block:
+                    started, cpu_started = time.perf_counter(), time.process_time()
+                    run(articles[i])
+                    samples[name][i].append(time.perf_counter() - started)
+                    cpu_samples[name][i].append(time.process_time() - cpu_started)
+            for i in block:
+                started = time.perf_counter()
+                summarize_textrank(read_article(records[i]["article"]), SENTENCES)
+                end_to_end.append(time.perf_counter() - started)
     gc.enable()
+    timings = {name: [statistics.median(s) for s in per] for name, per in samples.items()}
+    cpu_timings = {name: [statistics.median(s) for s in per] for name, per in cpu_samples.items()}
     medians = {name: 1000 * statistics.median(values) for name, values in timings.items()}
     cpu = {name: 1000 * statistics.median(values) for name, values in cpu_timings.items()}
 
     report = {
         "corpus": args.corpus,
-        "timing": "cold: each article once" if args.cold else f"median of {repeats} runs",
+        "timing": ("cold: each article once" if args.cold else f"median of {repeats} runs")
+        + (
+            ", systems taking turns article by article"
+            if args.block == 1
+            else f", systems taking turns every {args.block} articles"
+        ),
         "articles": len(records),
         "sentences_per_summary": SENTENCES,
         "scorer": "rouge-score with newsum's Unicode tokenizer: F1, case-folded, no stemming",
@@ -140,7 +157,9 @@ def main() -> int:
         "python": sys.version.split()[0],
     }
     stem = "textrank_dev" + ("_summeval" if args.corpus == "summeval" else "")
-    publish(args.out, stem + ("_cold" if args.cold else ""), report, _markdown(report))
+    stem += "_cold" if args.cold else ""
+    stem += f"_block{args.block}" if args.block > 1 else ""
+    publish(args.out, stem, report, _markdown(report))
     return 0
 
 

@@ -24,7 +24,7 @@ import re
 import threading
 import unicodedata
 from collections.abc import Sequence
-from itertools import chain, islice
+from itertools import chain, filterfalse, islice, repeat
 
 import regex
 import Stemmer
@@ -38,6 +38,13 @@ _NO_SPACE_SCRIPTS = r"\p{Han}\p{Hiragana}\p{Katakana}\p{Thai}\p{Lao}\p{Khmer}\p{
 # library's `re`, whose \w is Unicode letters and digits, is twice as fast as
 # `regex` with script classes, and the pre-check costs a tenth of that.
 _FAST_WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
+# ASCII text needs no regex at all: every character that is not a letter, a digit
+# or an apostrophe becomes a space and `str.split` cuts the words (about 40 % less
+# time than findall on CNN/DM sentences); only a sentence with a quote mark made
+# of apostrophes goes through `_FAST_WORD`.
+_ASCII_SEPARATORS = str.maketrans(
+    {c: " " for c in map(chr, range(128)) if not c.isalnum() and c != "'"}
+)
 _NEEDS_SCRIPT_CLASSES = re.compile(
     "[\u0300-\u036f\u0483-\u0489\u0591-\u05c7\u0610-\u061a\u064b-\u065f\u0670"
     "\u06d6-\u06ed\u0900-\u0dff\u0e00-\u0eff\u1000-\u109f\u1780-\u17ff\u19e0-\u19ff"
@@ -74,7 +81,9 @@ def analyse(texts: Sequence[str], language: str) -> list[TextWords]:
     stop_words = _stop_words(language)
     # Tokens, the words to stem and the bigrams of spaceless runs, text by text.
     pieces = [_split(text) for text in texts]
-    content = [[w for w in words if w not in stop_words] for _, words, _ in pieces]
+    # (filterfalse with the set's own method: the loop over words runs in C.)
+    is_stop_word = stop_words.__contains__
+    content = [list(filterfalse(is_stop_word, words)) for _, words, _ in pieces]
     # Every content word of every text through the stemmer at once.
     stems = iter(_stem_all(list(chain.from_iterable(content)), language))
     return [
@@ -95,7 +104,10 @@ def _split(text: str) -> tuple[list[str], list[str], list[str]]:
     text = _normalise(text)
     # The common case: one C-level findall, no Match objects; tokens are the words.
     # (An ASCII sentence, most of English news, needs no scan for other scripts.)
-    if text.isascii() or not _NEEDS_SCRIPT_CLASSES.search(text):
+    if text.isascii():
+        tokens = _ascii_words(text)
+        return tokens, tokens, []
+    if not _NEEDS_SCRIPT_CLASSES.search(text):
         tokens = _FAST_WORD.findall(text)
         return tokens, tokens, []
     tokens, words, bigrams = [], [], []
@@ -107,6 +119,18 @@ def _split(text: str) -> tuple[list[str], list[str], list[str]]:
             tokens.append(word)
             words.append(word)
     return tokens, words, bigrams
+
+
+def _ascii_words(text: str) -> list[str]:
+    words = text.translate(_ASCII_SEPARATORS).split()
+    if "'" not in text:
+        return words
+    # An apostrophe inside a word ("don't", "Obama's") keeps it one word, as the
+    # regex does; at a word's edge it is a quote mark and goes (stripped in C,
+    # by map); two in a row split a word, which only the regex does right.
+    if "''" in text:
+        return _FAST_WORD.findall(text)
+    return list(filter(None, map(str.strip, words, repeat("'"))))
 
 
 def _normalise(text: str) -> str:
@@ -147,5 +171,8 @@ def _stem_all(words: list[str], language: str) -> list[str]:
     if stemmer is None:
         # No cache (size 0): in C, stemming a word costs about what looking it up would.
         stemmer = mine[algorithm] = Stemmer.Stemmer(algorithm, 0)
-    stems: list[str] = stemmer.stemWords(words)
-    return stems
+    # Each distinct word once (a news story repeats a third of its content words),
+    # mapped back in C: dict.fromkeys keeps first-seen order, map a C-level lookup.
+    distinct = list(dict.fromkeys(words))
+    stem_of = dict(zip(distinct, stemmer.stemWords(distinct), strict=True))
+    return list(map(stem_of.__getitem__, words))

@@ -1,6 +1,9 @@
 from __future__ import annotations
 
-from models.terms import content_terms, rouge_tokens
+from hypothesis import given
+from hypothesis import strategies as st
+
+from models.terms import _FAST_WORD, content_terms, rouge_tokens
 
 
 def test_rouge_tokens_fold_case_and_keep_every_script() -> None:
@@ -25,3 +28,20 @@ def test_scripts_without_spaces_give_character_bigrams() -> None:
 def test_languages_without_a_stemmer_or_stop_list_still_give_terms() -> None:
     terms, _ = content_terms("ᐃᓄᒃᑎᑐᑦ ᐅᖃᐅᓯᖅ", "iu")
     assert terms == ["ᐃᓄᒃᑎᑐᑦ", "ᐅᖃᐅᓯᖅ"]
+
+
+_ASCII_NEWS = st.text(
+    alphabet=st.sampled_from("abcXYZ019 '\"_-.,;:!?()\n\t"), max_size=80
+) | st.text(alphabet=st.characters(max_codepoint=127), max_size=80)
+
+
+@given(_ASCII_NEWS)
+def test_ascii_fast_path_gives_the_regex_words(text: str) -> None:
+    """ASCII sentences skip the regex: the words must be exactly the regex's, quote marks too."""
+    assert rouge_tokens(text) == _FAST_WORD.findall(text.lower())
+
+
+def test_stems_are_the_same_for_repeated_and_distinct_words() -> None:
+    """Each distinct word is stemmed once and mapped back to every occurrence, in order."""
+    terms, _ = content_terms("Running runners crossed; running crossings, runners", "en")
+    assert terms == ["run", "runner", "cross", "run", "cross", "runner"]
