@@ -11,8 +11,9 @@ says so as an unknown scope.
 
 Codes are compared as models.language detects them: ISO 639-1, lower case.
 A region form (`en-US`, `pt_BR`) counts as its language, and the ISO 639-2
-codes (`deu`, `ger`) of the languages newsum identifies map to theirs;
-another 3-letter code stays as given (it can match a request's `language`).
+codes (`deu`, `ger`) and English names (`German`) of the languages newsum
+identifies map to theirs; another 3-letter code stays as given (it can match a
+request's `language`).
 """
 
 from __future__ import annotations
@@ -53,7 +54,12 @@ _ISO_639 = {
     "ur": ("urd", "urd", "Urdu"), "vi": ("vie", "vie", "Vietnamese"),
     "zh": ("zho", "chi", "Chinese"),
 }  # fmt: skip
-_TWO_LETTER = {three: two for two, codes in _ISO_639.items() for three in codes[:2]}
+# ISO 639-2 codes and English names (some cards say `language: English`) -> ISO 639-1.
+_TWO_LETTER = {
+    alias: two
+    for two, (terminology, bibliographic, name) in _ISO_639.items()
+    for alias in (terminology, bibliographic, name.lower())
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,7 +82,7 @@ UNKNOWN_SCOPE = LanguageScope(None, "unknown")
 
 
 def normalise_language(code: str) -> str:
-    """`code` as models.language writes it: `en-US` -> en, `deu` -> de, `FR` -> fr."""
+    """`code` as models.language writes it: `en-US` -> en, `deu` -> de, `German` -> de."""
     base = re.split(r"[-_]", code.strip().lower(), maxsplit=1)[0]
     return _TWO_LETTER.get(base, base)
 
