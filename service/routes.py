@@ -70,7 +70,9 @@ async def readyz(request: Request) -> ReadyResponse:
     if state.ready:
         return ReadyResponse(status="ready", models=list(state.models))
     loading = ", ".join(e.name for e in state.engines.abstractive_models() if e.name != MODEL_OFF)
-    waiting = "; ".join(state.waiting_for) or f"models are loading: {loading or 'embeddings'}"
+    waiting = (
+        "; ".join(state.waiting_for) or f"models are loading{': ' if loading else ''}{loading}"
+    )
     raise ApiError("not_ready", f"not ready: {waiting}", retry_after_s=_LOADING_RETRY_S)
 
 

@@ -73,9 +73,7 @@ class LanguageScope:
         return self.languages is None or normalise_language(language) in self.languages
 
     def describe(self) -> str:
-        if self.languages is None:
-            return "every language" if self.source != "unknown" else "every language (unknown)"
-        return ", ".join(self.languages)
+        return "every language" if self.languages is None else ", ".join(self.languages)
 
 
 UNKNOWN_SCOPE = LanguageScope(None, "unknown")

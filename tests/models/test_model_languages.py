@@ -11,6 +11,7 @@ import pytest
 from models.abstractive.languages import (
     UNKNOWN_SCOPE,
     LanguageScope,
+    language_name,
     normalise_language,
     parse_configured_languages,
     read_declared_scope,
@@ -116,3 +117,12 @@ def test_a_configured_scope_per_model() -> None:
 def test_a_bad_configured_scope_says_what_is_wrong(text: str, message: str) -> None:
     with pytest.raises(ValueError, match=re.escape(message)):
         parse_configured_languages(text)
+
+
+def test_every_language_the_detector_names_has_its_iso_639_2_codes_and_name() -> None:
+    """A card's `deu` or `German` must meet the detector's `de`, for each language it names."""
+    from models.language import _CANDIDATES
+
+    for code in _CANDIDATES:
+        assert normalise_language(code) == code
+        assert language_name(code) != code  # "German (de)", not the bare code
