@@ -2,6 +2,8 @@
 # at build time, so the container starts and serves offline without converting.
 # Build: docker build -t newsum .
 # Another model: docker build --build-arg MODEL=facebook/bart-large-cnn -t newsum .
+# More models, routed by language (comma-separated; each is baked and loaded at start):
+#   docker build --build-arg MODELS=csebuetnlp/mT5_multilingual_XLSum -t newsum .
 # int8 (faster, lossy; see the README): docker build --build-arg COMPUTE_TYPE=int8 -t newsum .
 # torch, the reference: docker build --build-arg BACKEND=torch -t newsum .
 FROM python:3.11-slim-bookworm
@@ -24,15 +26,18 @@ COPY service ./service
 RUN pip install --no-cache-dir --extra-index-url https://download.pytorch.org/whl/cpu .
 
 ARG MODEL=sshleifer/distilbart-cnn-12-6
+ARG MODELS=""
 ARG BACKEND=ctranslate2
 ARG COMPUTE_TYPE=float32
-# Downloads the checkpoint into HF_HOME, converts it for CTranslate2 into a folder
-# beside it (ctranslate2-<type>/, where the service looks first), and checks that
-# it loads and generates there.
-RUN newsum fetch-model "${MODEL}" --backend "${BACKEND}" --compute-type "${COMPUTE_TYPE}" \
+# Downloads each checkpoint (MODEL, then MODELS) into HF_HOME, converts it for
+# CTranslate2 into a folder beside it (ctranslate2-<type>/, where the service looks
+# first), and checks that it loads and generates there.
+RUN NEWSUM_MODEL="${MODEL}" NEWSUM_MODELS="${MODELS}" \
+    newsum fetch-model --backend "${BACKEND}" --compute-type "${COMPUTE_TYPE}" \
     && chown -R newsum:newsum /opt/newsum/hf
 
 ENV NEWSUM_MODEL=${MODEL} \
+    NEWSUM_MODELS=${MODELS} \
     NEWSUM_BACKEND=${BACKEND} \
     NEWSUM_COMPUTE_TYPE=${COMPUTE_TYPE} \
     NEWSUM_HOST=0.0.0.0 \

@@ -15,7 +15,7 @@ from service.errors import install_error_handlers
 from service.metrics import Metrics
 from service.middleware import AccessControl, BodyLimit, RequestContext
 from service.openapi import publish_models
-from service.owners import OwnedEncoder, model_owner, text_owner
+from service.owners import OwnedEncoder, start_model_owners, text_owner
 from service.routes import router
 from service.schemas import AttributeRequest, BatchRequestLine, BatchResultLine, SummarizeRequest
 from service.settings import Settings
@@ -33,8 +33,17 @@ log = logging.getLogger("newsum")
 
 def _loading(settings: Settings) -> Engines:
     from models.abstractive.engine import UnavailableEngine
+    from models.abstractive.languages import UNKNOWN_SCOPE
 
-    return Engines(abstractive=UnavailableEngine(settings.model, "the model is still loading"))
+    def stand_in(name: str) -> UnavailableEngine:
+        return UnavailableEngine(
+            name, "the model is still loading", settings.model_languages.get(name, UNKNOWN_SCOPE)
+        )
+
+    return Engines(
+        abstractive=stand_in(settings.model),
+        more_abstractive=[stand_in(name) for name in settings.models],
+    )
 
 
 def create_app(settings: Settings | None = None, engines: Engines | None = None) -> FastAPI:
@@ -51,9 +60,9 @@ def create_app(settings: Settings | None = None, engines: Engines | None = None)
             await run_in_threadpool(warm_up, state.engines)
             state.waiting_for = not_ready_parts(settings, state.engines, loaded=engines is None)
             # From here on, only their owner threads touch the models.
-            abstractive = state.engines.abstractive
-            if abstractive is not None and abstractive.status == "ok":
-                state.model = model_owner(abstractive, settings, metrics)
+            state.models = start_model_owners(state.engines.abstractive_models(), settings, metrics)
+            if state.engines.abstractive is not None:
+                state.model = state.models.get(state.engines.abstractive.name)
             if state.engines.encoder is not None:
                 state.encoder = OwnedEncoder(state.engines.encoder, settings, metrics)
         except Exception as error:  # a broken model must not take the service down
@@ -90,11 +99,7 @@ def create_app(settings: Settings | None = None, engines: Engines | None = None)
         app,
         (SummarizeRequest, AttributeRequest, BatchRequestLine, BatchResultLine),
         settings,
-        lambda: (
-            []
-            if state.loading or not state.engines.abstractive
-            else [state.engines.abstractive.name]
-        ),
+        lambda: [] if state.loading else [e.name for e in state.engines.abstractive_models()],
     )
 
     # Added innermost first: the request context wraps everything, then CORS,

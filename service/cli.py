@@ -109,7 +109,10 @@ def _parser() -> argparse.ArgumentParser:
         default=",".join(METHODS),
         help="comma-separated: textrank, abstractive (default: both)",
     )
-    text.add_argument("--model", help="abstractive model (default: NEWSUM_MODEL)")
+    text.add_argument(
+        "--model",
+        help="abstractive model (default: the first configured one serving the language)",
+    )
     _add_extractive_options(text, "")
     text.set_defaults(run=_summarize)
 
@@ -136,8 +139,10 @@ def _parser() -> argparse.ArgumentParser:
         "fetch-model",
         help="download a model ahead of time, convert it for CTranslate2, check that it loads",
     )
-    fetch.add_argument("model", nargs="?", help="hub id (default: NEWSUM_MODEL)")
-    fetch.add_argument("--to", type=Path, help="folder to put it in (default: the HF cache)")
+    fetch.add_argument(
+        "model", nargs="*", help="hub ids (default: NEWSUM_MODEL, then NEWSUM_MODELS)"
+    )
+    fetch.add_argument("--to", type=Path, help="folder to put one model in (default: the HF cache)")
     fetch.add_argument(
         "--backend", choices=["ctranslate2", "torch"], help="default: NEWSUM_BACKEND"
     )
@@ -192,15 +197,14 @@ def _summarize(args: argparse.Namespace) -> int:
     )
     engine = encoder = None
     if "abstractive" in methods:
-        from models.abstractive.engine import open_engine
+        from models.abstractive.routing import route
+        from service.state import open_abstractive
 
-        engine = open_engine(
-            args.model or settings.model,
-            backend=settings.backend,
-            compute_type=settings.compute_type,
-            threads=settings.torch_threads,
-            cache_dir=settings.model_cache_dir,
-        )
+        # The model --model names (refused if it lacks the article's language), else the
+        # server's choice among every configured model: each is loaded to read its scope.
+        names = [args.model] if args.model else settings.abstractive_models or [settings.model]
+        engines = [open_abstractive(settings, name) for name in names]
+        engine = route(engines, article.language, args.model if engines[0].status == "ok" else None)
         encoder = load_encoder(settings.embedding_model) if engine.status == "ok" else None
     report = summarize(
         article,
@@ -335,19 +339,36 @@ def _batch(args: argparse.Namespace) -> int:
 
 
 def _fetch_model(args: argparse.Namespace) -> int:
-    from models.abstractive.engine import Seq2SeqEngine, open_engine
-    from models.abstractive.fetch import fetch_checkpoint
-
     settings = load_settings()
     # The conversion's log lines (that it converts, how long it took) are this command's news.
     logging.basicConfig(format="%(message)s")  # others' (the HTTP client's) at warning
     logging.getLogger("newsum").setLevel(logging.INFO)
-    name = args.model or settings.model
+    names = args.model or settings.abstractive_models
+    if not names:
+        print(
+            "newsum: no model to fetch: NEWSUM_MODEL is none, NEWSUM_MODELS empty", file=sys.stderr
+        )
+        return 2
+    if args.to and len(names) > 1:
+        print(f"newsum: --to takes one model; given: {len(names)}", file=sys.stderr)
+        return 2
+    # Every model is tried; the status is the worst of theirs.
+    return max(_fetch_one(name, args, settings) for name in names)
+
+
+def _fetch_one(name: str, args: argparse.Namespace, settings: Settings) -> int:
+    from models.abstractive.engine import Seq2SeqEngine, open_engine
+    from models.abstractive.fetch import fetch_checkpoint
+
     backend = args.backend or settings.backend
     compute_type = args.compute_type or settings.compute_type
     if args.no_convert:
         backend, compute_type = "torch", "float32"  # the reference: checks the weights as given
-    folder = fetch_checkpoint(name, to=args.to, cache_dir=settings.model_cache_dir)
+    try:
+        folder = fetch_checkpoint(name, to=args.to, cache_dir=settings.model_cache_dir)
+    except NewsumError as error:  # this one is not fetched; the others may be
+        print(f"newsum: {error.code}: {error.message}", file=sys.stderr)
+        return 1
     print(f"fetched {name} into {folder}; checking that it loads and generates on {backend} ...")
     # Load through the production loader, from exactly where serving will look;
     # for CTranslate2 this converts the checkpoint once and caches the result.
@@ -365,7 +386,8 @@ def _fetch_model(args: argparse.Namespace) -> int:
     checkpoint = engine.checkpoint
     print(
         f"ok: {engine.generator.name}, input limit {checkpoint.max_input_tokens} tokens, "
-        f"defaults {checkpoint.defaults}; probe summary: {summary.text!r}"
+        f"defaults {checkpoint.defaults}, languages {engine.scope.describe()} "
+        f"({engine.scope.source}); probe summary: {summary.text!r}"
     )
     if args.no_convert:
         print("not converted: a start on ctranslate2 (the default backend) converts it once")

@@ -18,6 +18,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from models.abstractive.routing import route
 from models.article import read_article
 from models.summarize import Method, summarize
 from models.textrank import Pick
@@ -127,7 +128,8 @@ class RowSummarizer:
             methods=request.methods,
             max_sentences=request.max_sentences,
             textrank_pick=request.textrank_pick,
-            abstractive=self.engines.abstractive,
+            # The model the service would route this article to (by its language).
+            abstractive=route(self.engines.abstractive_models(), article.language),
             encoder=self.engines.encoder,
             generation=request.generation.overrides() if request.generation else None,
         )

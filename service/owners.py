@@ -43,7 +43,25 @@ def text_owner(settings: Settings, metrics: Metrics) -> TextOwner:
     )
 
 
-def model_owner(engine: AbstractiveEngine, settings: Settings, metrics: Metrics) -> ModelOwner:
+def start_model_owners(
+    engines: Sequence[AbstractiveEngine], settings: Settings, metrics: Metrics
+) -> dict[str, ModelOwner]:
+    """An owner for each abstractive model that serves, by model id; `engines` default first.
+
+    The default model's queue is `model` in the metrics, another's `model:<id>`:
+    a label per configured model, a bounded set.
+    """
+    owners: dict[str, ModelOwner] = {}
+    for position, engine in enumerate(engines):
+        if engine.status == "ok":
+            queue = "model" if position == 0 else f"model:{engine.name}"
+            owners[engine.name] = model_owner(engine, settings, metrics, queue)
+    return owners
+
+
+def model_owner(
+    engine: AbstractiveEngine, settings: Settings, metrics: Metrics, queue: str = "model"
+) -> ModelOwner:
     """The one thread that uses `engine`; with micro-batching it takes several requests at once."""
     batching = settings.batch_window_ms > 0
 
@@ -64,7 +82,7 @@ def model_owner(engine: AbstractiveEngine, settings: Settings, metrics: Metrics)
         return [outcome for outcome in outcomes if outcome is not None]
 
     return Owner(
-        "model",
+        queue,
         generate,
         metrics,
         queue_size=settings.model_queue_size,

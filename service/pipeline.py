@@ -20,9 +20,10 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from models.abstractive.cancel import Cancellation
+from models.abstractive.routing import requested_engine, route
 from models.article import check_text, read_article
-from models.errors import InvalidOption
 from models.summarize import (
+    AbstractiveEngine,
     assemble,
     attribute_summary,
     check_methods,
@@ -66,6 +67,7 @@ class _Prepared:
     body: SummarizeRequest
     article: Article
     textrank: ExtractiveSummary | None
+    engine: AbstractiveEngine | None = None  # the model routed to, when abstractive is asked
 
 
 async def summarize(
@@ -119,11 +121,12 @@ async def _summarize(
             if wants_textrank
             else None
         )
-        prepared = _Prepared(body, article, textrank)
         if "abstractive" not in body.methods:
             # Nothing for the model: answer in this same job, one trip to the owner, not two.
-            return _finish(context, prepared, None)
-        return prepared
+            return _finish(context, _Prepared(body, article, textrank), None)
+        # The model for the article's language, or the one asked for (422 if it lacks it).
+        engine = route(state.engines.abstractive_models(), article.language, body.model)
+        return _Prepared(body, article, textrank, engine)
 
     prepared = await _text(context, prepare, cancel, lane)
     if isinstance(prepared, str):
@@ -147,8 +150,9 @@ async def _generate(
 ) -> AbstractiveSummary | Exception:
     """The generation's outcome: a summary (maybe `unavailable`), or the error it ended in."""
     state, body = context.state, prepared.body
-    engine = state.engines.abstractive
-    if state.model is None or engine is None:
+    engine = prepared.engine
+    owner = state.models.get(engine.name) if engine is not None else None
+    if owner is None or engine is None:
         if state.loading and prepared.textrank is None:
             raise ApiError(
                 "not_ready",
@@ -160,7 +164,7 @@ async def _generate(
         return engine.summarize(prepared.article)  # the stand-in's `unavailable` block
     options = body.generation.overrides() if body.generation else None
     try:
-        return await state.model.run(Generation(prepared.article, options), cancel, lane)
+        return await owner.run(Generation(prepared.article, options), cancel, lane)
     except ApiError:  # refused at admission: the whole request is
         raise
     except Exception as error:  # settled by the caller: degrade, or the request's error
@@ -174,12 +178,8 @@ async def text_work(context: Context, work: Callable[[], T], timeout_s: float) -
 
 def _check_model(state: ServiceState, body: SummarizeRequest) -> None:
     # Whatever the methods: a request naming a model this server lacks is a mistake.
-    engine = state.engines.abstractive
-    if body.model is not None and (engine is None or body.model != engine.name):
-        served = engine.name if engine else None
-        raise InvalidOption(
-            f"model {body.model!r} is not served here; GET /v1/models lists: {served!r}"
-        )
+    if body.model is not None:
+        requested_engine(state.engines.abstractive_models(), body.model)
 
 
 async def _text(context: Context, work: Callable[[], T], cancel: Cancellation, lane: Lane) -> T:

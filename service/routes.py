@@ -14,7 +14,10 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response, StreamingResponse
 
 from models.abstractive.backends import STOPPABLE_DECODING
+from models.abstractive.checkpoint import MODEL_OFF
+from models.abstractive.routing import scope_of
 from models.errors import EmptyInput, InputTooLong
+from models.summarize import AbstractiveEngine
 from service import bodies, pipeline
 from service.errors import ApiError, describe
 from service.json_body import parse_json, validate
@@ -65,8 +68,11 @@ async def readyz(request: Request) -> ReadyResponse:
     """Readiness: 200 once the configured models are loaded and warmed up, else 503."""
     state: ServiceState = request.app.state.service
     if state.ready:
-        return ReadyResponse(status="ready")
-    waiting = "; ".join(state.waiting_for) or "models are loading"
+        return ReadyResponse(status="ready", models=list(state.models))
+    loading = ", ".join(e.name for e in state.engines.abstractive_models() if e.name != MODEL_OFF)
+    waiting = (
+        "; ".join(state.waiting_for) or f"models are loading{': ' if loading else ''}{loading}"
+    )
     raise ApiError("not_ready", f"not ready: {waiting}", retry_after_s=_LOADING_RETRY_S)
 
 
@@ -82,26 +88,29 @@ async def list_models(request: Request) -> ModelsResponse:
     engines: Engines = request.app.state.service.engines
     settings: Settings = request.app.state.settings
     models = [ModelInfo(id="textrank", method="textrank", status="ok", reason=None)]
-    engine = engines.abstractive
-    if engine is not None:
-        checkpoint = getattr(engine, "checkpoint", None)
-        # The loaded generator's own; the configured ones while it loads or cannot.
-        generator = getattr(engine, "generator", None)
-        backend = generator.backend if generator else settings.backend
-        models.append(
-            ModelInfo(
-                id=engine.name,
-                method="abstractive",
-                status="ok" if engine.status == "ok" else "unavailable",
-                reason=engine.reason,
-                generation_defaults=asdict(checkpoint.defaults) if checkpoint else None,
-                max_input_tokens=checkpoint.max_input_tokens if checkpoint else None,
-                backend=backend,
-                compute_type=generator.compute_type if generator else settings.compute_type,
-                stoppable_decoding=list(STOPPABLE_DECODING[backend]),
-            )
-        )
+    models += [_abstractive_info(engine, settings) for engine in engines.abstractive_models()]
     return ModelsResponse(models=models)
+
+
+def _abstractive_info(engine: AbstractiveEngine, settings: Settings) -> ModelInfo:
+    checkpoint = getattr(engine, "checkpoint", None)
+    # The loaded generator's own; the configured ones while it loads or cannot.
+    generator = getattr(engine, "generator", None)
+    backend = generator.backend if generator else settings.backend
+    scope = scope_of(engine)
+    return ModelInfo(
+        id=engine.name,
+        method="abstractive",
+        status="ok" if engine.status == "ok" else "unavailable",
+        reason=engine.reason,
+        generation_defaults=asdict(checkpoint.defaults) if checkpoint else None,
+        max_input_tokens=checkpoint.max_input_tokens if checkpoint else None,
+        backend=backend,
+        compute_type=generator.compute_type if generator else settings.compute_type,
+        languages=list(scope.languages) if scope.languages is not None else None,
+        language_scope=scope.source,
+        stoppable_decoding=list(STOPPABLE_DECODING[backend]),
+    )
 
 
 @router.post(

@@ -393,6 +393,10 @@ class HealthResponse(BaseModel):
 
 class ReadyResponse(BaseModel):
     status: Literal["ready"]
+    models: list[str] = Field(
+        default_factory=list,
+        description="The abstractive models loaded and warmed up, in routing order.",
+    )
 
 
 class ModelInfo(BaseModel):
@@ -407,6 +411,16 @@ class ModelInfo(BaseModel):
     )
     compute_type: Literal["float32", "int8", "int8_float32"] | None = Field(
         None, description="Abstractive: the weights' number type (NEWSUM_COMPUTE_TYPE)."
+    )
+    languages: list[str] | None = Field(
+        None,
+        description="Abstractive: the ISO 639-1 codes of the articles it summarises; null: "
+        "every language (its model card says `multilingual`, or nothing: see `language_scope`).",
+    )
+    language_scope: Literal["declared", "configured", "unknown"] | None = Field(
+        None,
+        description="Abstractive: where `languages` comes from: its model card, "
+        "NEWSUM_MODEL_LANGUAGES, or neither (assumed to serve every language).",
     )
     stoppable_decoding: list[Literal["greedy", "beam_search"]] | None = Field(
         None,

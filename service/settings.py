@@ -5,11 +5,12 @@ from __future__ import annotations
 import re
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, ValidationInfo, field_validator
+from pydantic import Field, ValidationInfo, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from models.abstractive.backends import COMPUTE_TYPES, DEFAULT_BACKEND, DEFAULT_COMPUTE_TYPE
-from models.abstractive.checkpoint import DEFAULT_MODEL
+from models.abstractive.checkpoint import DEFAULT_MODEL, MODEL_OFF
+from models.abstractive.languages import LanguageScope, parse_configured_languages
 from models.article import Limits
 
 # Comma-separated in the environment ("a,b"), a list in code.
@@ -67,6 +68,17 @@ class Settings(BaseSettings):
         min_length=1,
         description="Abstractive model: a hub id (from the local cache; see `newsum fetch-model`), "
         "a folder path, or `none` to turn the engine off.",
+    )
+    models: CommaList = Field(
+        default_factory=list,
+        description="More abstractive models besides NEWSUM_MODEL (comma-separated hub ids or "
+        "folders), each loaded at start with its own queue; an article goes to the first model "
+        "(NEWSUM_MODEL, then these in order) whose languages include its own.",
+    )
+    model_languages: Annotated[dict[str, LanguageScope], NoDecode] = Field(
+        default_factory=dict,
+        description="Languages per model, replacing what its model card declares: "
+        "`model=en+de;other=multilingual` (ISO 639 codes; `multilingual`: every language).",
     )
     model_cache_dir: str | None = Field(
         None,
@@ -152,12 +164,36 @@ class Settings(BaseSettings):
         default_factory=list, description="Origins allowed by CORS (comma-separated); empty: off."
     )
 
-    @field_validator("api_keys", "cors_origins", mode="before")
+    @field_validator("api_keys", "cors_origins", "models", mode="before")
     @classmethod
     def _split_commas(cls, value: Any) -> Any:
         if isinstance(value, str):
             return [item.strip() for item in value.split(",") if item.strip()]
         return value
+
+    @field_validator("model_languages", mode="before")
+    @classmethod
+    def _parse_model_languages(cls, value: Any) -> Any:
+        return parse_configured_languages(value) if isinstance(value, str) else value
+
+    @model_validator(mode="after")
+    def _models_are_distinct_and_known(self) -> Settings:
+        # Each model has one owner and one `model` id: a model listed twice is a mistake.
+        configured = self.abstractive_models
+        for name in self.models:
+            if name.lower() == MODEL_OFF:
+                raise ValueError("NEWSUM_MODELS lists models to add; `none` is not one")
+            if configured.count(name) > 1:
+                raise ValueError(
+                    f"model {name!r} is configured twice (NEWSUM_MODEL, NEWSUM_MODELS)"
+                )
+        for name in self.model_languages:
+            if name not in configured:
+                raise ValueError(
+                    f"NEWSUM_MODEL_LANGUAGES names {name!r}, which is not configured; "
+                    f"the models are: {configured}"
+                )
+        return self
 
     @field_validator("log_level", mode="before")
     @classmethod
@@ -187,6 +223,12 @@ class Settings(BaseSettings):
                     f"trailing slash, like https://cms.example.com; given: {origin!r}"
                 )
         return value
+
+    @property
+    def abstractive_models(self) -> list[str]:
+        """Every configured abstractive model, in routing order: the default first."""
+        default = [] if self.model.strip().lower() == MODEL_OFF else [self.model]
+        return default + list(self.models)
 
     @property
     def limits(self) -> Limits:

@@ -33,8 +33,14 @@ _WARM_UP_TEXT = (
 class Engines:
     """The engines an app serves with; None where an engine is off."""
 
-    abstractive: AbstractiveEngine | None = None
+    abstractive: AbstractiveEngine | None = None  # NEWSUM_MODEL's
     encoder: SentenceEncoder | None = None  # sentence embeddings for attribution
+    more_abstractive: list[AbstractiveEngine] = field(default_factory=list)  # NEWSUM_MODELS'
+
+    def abstractive_models(self) -> list[AbstractiveEngine]:
+        """Every abstractive engine in routing order (models.abstractive.routing): default first."""
+        default = [self.abstractive] if self.abstractive is not None else []
+        return default + self.more_abstractive
 
 
 @dataclass
@@ -46,47 +52,67 @@ class ServiceState:
     # The owners every request's work goes through (service.owners); the model's
     # and the encoder's start once their engines have loaded.
     text: TextOwner | None = None
-    model: ModelOwner | None = None
+    model: ModelOwner | None = None  # the default model's, also in `models`
     encoder: OwnedEncoder | None = None
+    models: dict[str, ModelOwner] = field(default_factory=dict)  # each serving model's owner
 
     def close(self) -> None:
-        for owner in (self.model, self.encoder.owner if self.encoder else None, self.text):
+        owners = [*self.models.values(), self.encoder.owner if self.encoder else None, self.text]
+        if self.model is not None and self.model not in owners:
+            owners.append(self.model)
+        for owner in owners:
             if owner is not None:
                 owner.close()
 
 
 def load_engines(settings: Settings) -> Engines:
     """The engines the settings name; an engine that cannot load reports why."""
-    from models.abstractive.engine import Seq2SeqEngine, open_engine
     from models.embeddings import load_encoder
+
+    # Loaded at start, one after another: each model holds its weights (and its
+    # converted copy) in memory from then on; see the README for what each costs.
+    return Engines(
+        abstractive=open_abstractive(settings, settings.model),
+        encoder=load_encoder(settings.embedding_model),
+        more_abstractive=[open_abstractive(settings, name) for name in settings.models],
+    )
+
+
+def open_abstractive(settings: Settings, name: str) -> AbstractiveEngine:
+    """Model `name` on the configured backend, with its configured languages if any."""
+    from models.abstractive.engine import Seq2SeqEngine, open_engine
 
     started = time.perf_counter()
     # On CTranslate2 (the default), a checkpoint without a converted copy is converted
     # here, once, and logged as such (models.abstractive.convert).
     engine = open_engine(
-        settings.model,
+        name,
         backend=settings.backend,
         compute_type=settings.compute_type,
         threads=settings.torch_threads,
         cache_dir=settings.model_cache_dir,
+        languages=settings.model_languages.get(name),
     )
     if isinstance(engine, Seq2SeqEngine):
         log.info(
-            "abstractive model %s loaded on %s in %.1f s",
+            "abstractive model %s loaded on %s in %.1f s; languages: %s (%s)",
             engine.name,
             engine.generator.name,
             time.perf_counter() - started,
+            engine.scope.describe(),
+            engine.scope.source,
         )
     else:
-        log.warning("abstractive engine unavailable: %s", engine.reason)
-    return Engines(abstractive=engine, encoder=load_encoder(settings.embedding_model))
+        log.warning("abstractive engine %s unavailable: %s", name, engine.reason)
+    return engine
 
 
 def warm_up(engines: Engines) -> None:
     """One small request through every loaded engine."""
     article = read_article(_WARM_UP_TEXT)
-    if engines.abstractive is not None and engines.abstractive.status == "ok":
-        engines.abstractive.summarize(article)
+    for engine in engines.abstractive_models():
+        if engine.status == "ok":
+            engine.summarize(article)
     if engines.encoder is not None:
         ArticleEvidence(article, engines.encoder).attribute(_WARM_UP_TEXT)
 
@@ -97,10 +123,11 @@ def not_ready_parts(settings: Settings, engines: Engines, *, loaded: bool) -> li
     `loaded`: the engines came from the settings (not handed in by a test or
     an embedding program), so the settings say what is expected.
     """
-    missing = []
-    abstractive = engines.abstractive
-    if abstractive is not None and abstractive.status != "ok" and abstractive.name != MODEL_OFF:
-        missing.append(f"abstractive model {abstractive.name}: {abstractive.reason}")
+    missing = [
+        f"abstractive model {engine.name}: {engine.reason}"
+        for engine in engines.abstractive_models()
+        if engine.status != "ok" and engine.name != MODEL_OFF
+    ]
     wants_encoder = settings.embedding_model.strip().lower() != "none"
     if loaded and wants_encoder and engines.encoder is None:
         missing.append(f"embedding model {settings.embedding_model!r} did not load (see the log)")
@@ -108,10 +135,11 @@ def not_ready_parts(settings: Settings, engines: Engines, *, loaded: bool) -> li
 
 
 def record_load_state(metrics: Metrics, settings: Settings, engines: Engines) -> None:
-    abstractive = engines.abstractive
-    metrics.model_loaded.labels("abstractive", settings.model).set(
-        1 if abstractive is not None and abstractive.status == "ok" else 0
-    )
+    for engine in engines.abstractive_models():
+        if engine.name != MODEL_OFF:
+            metrics.model_loaded.labels("abstractive", engine.name).set(
+                1 if engine.status == "ok" else 0
+            )
     metrics.model_loaded.labels("embeddings", settings.embedding_model).set(
         1 if engines.encoder is not None else 0
     )

@@ -86,3 +86,16 @@ def hub_pegasus(tmp_path_factory: pytest.TempPathFactory) -> Path:
     from tests.tiny_models import build_hub_layout
 
     return build_hub_layout(tmp_path_factory.mktemp("hub-pegasus"), "pegasus")
+
+
+@pytest.fixture(scope="session")
+def carded_barts(tiny_bart: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """The tiny BART three times: a card declaring English, one declaring [de], and no card."""
+    from tests.tiny_models import with_model_card
+
+    root = tmp_path_factory.mktemp("carded")
+    return {
+        "en": with_model_card(tiny_bart, root / "english-bart", "language: en\n"),
+        "de": with_model_card(tiny_bart, root / "german-bart", "language:\n- de\n"),
+        "none": with_model_card(tiny_bart, root / "uncarded-bart", None),
+    }

@@ -167,3 +167,13 @@ def build_tiny_t5(folder: Path, corpus: Iterable[str]) -> Path:
     tokenizer.save_pretrained(folder)
     T5ForConditionalGeneration(config).save_pretrained(folder)
     return folder
+
+
+def with_model_card(checkpoint: Path, folder: Path, front_matter: str | None) -> Path:
+    """A copy of `checkpoint` in `folder` whose README.md model card has `front_matter`
+    (YAML, as on the hub), or no README.md at all when it is None."""
+    shutil.copytree(checkpoint, folder, ignore=shutil.ignore_patterns("ctranslate2-*", "README.md"))
+    if front_matter is not None:
+        card = f"---\n{front_matter}---\n\n# A tiny random checkpoint for tests\n"
+        (folder / "README.md").write_text(card, encoding="utf-8")
+    return folder

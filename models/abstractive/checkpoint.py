@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from models.abstractive.languages import UNKNOWN_SCOPE, LanguageScope, read_declared_scope
 from models.errors import InvalidOption, ModelUnavailable
 
 DEFAULT_MODEL = "sshleifer/distilbart-cnn-12-6"
@@ -105,6 +106,7 @@ class Checkpoint:
     prefix: str  # T5's "summarize: "; empty for BART and PEGASUS
     max_input_tokens: int
     sentence_mark: str | None = None  # PEGASUS's "<n>" between summary sentences
+    languages: LanguageScope = UNKNOWN_SCOPE  # what its model card (README.md) declares
 
 
 def load_checkpoint(name: str, *, cache_dir: str | None = None) -> Checkpoint:
@@ -146,6 +148,7 @@ def load_checkpoint(name: str, *, cache_dir: str | None = None) -> Checkpoint:
         prefix=str(task.get("prefix", "")),
         max_input_tokens=_max_input_tokens(config, tokenizer),
         sentence_mark=_sentence_mark(tokenizer),
+        languages=read_declared_scope(path),
     )
 
 

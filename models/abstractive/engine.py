@@ -26,6 +26,7 @@ from models.abstractive.checkpoint import (
     GenerationSettings,
     load_checkpoint,
 )
+from models.abstractive.languages import UNKNOWN_SCOPE, LanguageScope
 from models.abstractive.model_input import ModelInput, fit_article
 from models.errors import ModelUnavailable, NewsumError
 from models.segment import split_paragraphs, split_sentences
@@ -45,9 +46,13 @@ class Seq2SeqEngine:
 
     status = "ok"
 
-    def __init__(self, checkpoint: Checkpoint, generator: Generator) -> None:
+    def __init__(
+        self, checkpoint: Checkpoint, generator: Generator, scope: LanguageScope | None = None
+    ) -> None:
         self.checkpoint = checkpoint
         self.generator = generator
+        # The languages it serves: configured, else its model card's (models.abstractive.languages).
+        self.scope = scope or checkpoint.languages
 
     @property
     def name(self) -> str:
@@ -163,9 +168,10 @@ class UnavailableEngine:
 
     status = "unavailable"
 
-    def __init__(self, name: str, reason: str) -> None:
+    def __init__(self, name: str, reason: str, scope: LanguageScope = UNKNOWN_SCOPE) -> None:
         self.name = name
         self.reason: str | None = reason
+        self.scope = scope  # the configured one; a card unread says nothing
 
     def summarize(
         self,
@@ -173,7 +179,8 @@ class UnavailableEngine:
         options: GenerationOverrides | None = None,
         cancel: Cancellation | None = None,
     ) -> AbstractiveSummary:
-        return unavailable(self.reason or "unavailable", self.name)
+        # Nameless: no model was chosen (models.abstractive.routing found none for the language).
+        return unavailable(self.reason or "unavailable", self.name or None)
 
     def summarize_batch(
         self,
@@ -191,12 +198,17 @@ def open_engine(
     compute_type: str = DEFAULT_COMPUTE_TYPE,
     threads: int | None = None,
     cache_dir: str | None = None,
+    languages: LanguageScope | None = None,
 ) -> Seq2SeqEngine | UnavailableEngine:
-    """The engine for `name` on `backend`, or a stand-in that reports why it cannot serve."""
+    """The engine for `name` on `backend`, or a stand-in that reports why it cannot serve.
+
+    `languages`: the operator's scope for it, which replaces its model card's.
+    """
     if name.strip().lower() == MODEL_OFF:
         return UnavailableEngine(MODEL_OFF, "the abstractive engine is off (NEWSUM_MODEL=none)")
     try:
         checkpoint = load_checkpoint(name, cache_dir=cache_dir)
-        return Seq2SeqEngine(checkpoint, open_generator(checkpoint, backend, compute_type, threads))
+        generator = open_generator(checkpoint, backend, compute_type, threads)
+        return Seq2SeqEngine(checkpoint, generator, languages)
     except ModelUnavailable as error:
-        return UnavailableEngine(name, error.message)
+        return UnavailableEngine(name, error.message, languages or UNKNOWN_SCOPE)

@@ -123,3 +123,68 @@ def test_fetch_model_no_convert_checks_on_torch_and_leaves_conversion_to_the_fir
     out = capsys.readouterr().out
     assert "ok: torch/float32" in out
     assert "not converted: a start on ctranslate2" in out
+
+
+GERMAN = ROOT / "tests" / "data" / "german_article.txt"
+
+
+@pytest.fixture
+def two_languages(carded_barts: dict[str, Path], monkeypatch: pytest.MonkeyPatch) -> None:
+    """NEWSUM_MODEL declares English, NEWSUM_MODELS adds one declaring [de]."""
+    monkeypatch.setenv("NEWSUM_MODEL", str(carded_barts["en"]))
+    monkeypatch.setenv("NEWSUM_MODELS", str(carded_barts["de"]))
+    monkeypatch.setenv("NEWSUM_EMBEDDING_MODEL", "none")
+    for variable in ("NEWSUM_BACKEND", "NEWSUM_COMPUTE_TYPE", "NEWSUM_MODEL_LANGUAGES"):
+        monkeypatch.delenv(variable, raising=False)
+
+
+@pytest.mark.usefixtures("two_languages")
+def test_summarize_routes_by_language_as_the_server_does(
+    carded_barts: dict[str, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["summarize", str(GERMAN), "--json", "--methods", "abstractive"]) == 0
+    assert f'"model":"{carded_barts["de"]}"' in capsys.readouterr().out
+    refused = ["summarize", str(GERMAN), "--json", "--model", str(carded_barts["en"])]
+    assert main(refused) == 2
+    assert "serves en (declared); the article is in German (de)" in capsys.readouterr().err
+
+
+@pytest.fixture
+def fetched(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """fetch-model's download replaced by the folder itself (the carded checkpoints)."""
+    from models.abstractive import fetch
+
+    calls: list[str] = []
+
+    def download(name: str, *, to: Path | None = None, cache_dir: str | None = None) -> Path:
+        calls.append(name)
+        if not Path(name).is_dir():
+            raise fetch.ModelUnavailable(f"could not download {name!r}")
+        return Path(name)
+
+    monkeypatch.setattr(fetch, "fetch_checkpoint", download)
+    return calls
+
+
+@pytest.mark.usefixtures("two_languages")
+def test_fetch_model_fetches_every_configured_model_and_names_their_languages(
+    carded_barts: dict[str, Path], fetched: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["fetch-model", "--no-convert"]) == 0
+    assert fetched == [str(carded_barts["en"]), str(carded_barts["de"])]
+    out = capsys.readouterr().out
+    assert "languages en (declared)" in out
+    assert "languages de (declared)" in out
+
+
+def test_fetch_model_tries_each_id_and_fails_if_any_fails(
+    carded_barts: dict[str, Path], fetched: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    ids = ["owner/absent", str(carded_barts["none"])]
+    assert main(["fetch-model", *ids, "--no-convert"]) == 1
+    assert fetched == ids
+    captured = capsys.readouterr()
+    assert "could not download 'owner/absent'" in captured.err
+    assert "languages every language (unknown)" in captured.out
+    assert main(["fetch-model", *ids, "--to", "somewhere"]) == 2
+    assert "--to takes one model; given: 2" in capsys.readouterr().err

@@ -104,7 +104,7 @@ def test_readyz_turns_200_after_warm_up(client: TestClient) -> None:
     while client.get("/readyz").status_code != 200:
         assert time.monotonic() < deadline
         time.sleep(0.05)
-    assert client.get("/readyz").json() == {"status": "ready"}
+    assert client.get("/readyz").json() == {"status": "ready", "models": ["slow-fake"]}
 
 
 def test_readyz_is_503_while_loading_and_says_why() -> None:

@@ -37,12 +37,31 @@ def test_the_defaults_are_valid() -> None:
         {"NEWSUM_CORS_ORIGINS": "https://cms.example.com, http://localhost:3000"},
         {"NEWSUM_CORS_ORIGINS": "*", "NEWSUM_API_KEYS": "k-one,k-two"},
         {"NEWSUM_BATCH_QUEUE_SHARE": "1", "NEWSUM_RATE_LIMIT_PER_MINUTE": "0"},
+        {"NEWSUM_MODELS": "owner/de, ./folder", "NEWSUM_MODEL_LANGUAGES": "owner/de=de+de-AT"},
+        {"NEWSUM_MODEL": "none", "NEWSUM_MODELS": "owner/de", "NEWSUM_MODEL_LANGUAGES": ""},
     ],
 )
 def test_good_settings_load(monkeypatch: pytest.MonkeyPatch, environment: dict[str, str]) -> None:
     for name, value in environment.items():
         monkeypatch.setenv(name, value)
     load_settings()
+
+
+def test_several_models_and_their_languages_are_read_in_routing_order(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("NEWSUM_MODELS", " owner/de , ./fr-model ,")
+    monkeypatch.setenv("NEWSUM_MODEL_LANGUAGES", "owner/de=deu;./fr-model=fr-CA+multilingual")
+    settings = load_settings()
+    assert settings.abstractive_models == [
+        "sshleifer/distilbart-cnn-12-6",
+        "owner/de",
+        "./fr-model",
+    ]
+    assert settings.model_languages["owner/de"].languages == ("de",)
+    assert settings.model_languages["./fr-model"].languages is None  # every language
+    monkeypatch.setenv("NEWSUM_MODEL", "none")
+    assert load_settings().abstractive_models == ["owner/de", "./fr-model"]
 
 
 def test_the_log_level_is_read_case_insensitively(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -103,6 +122,32 @@ def test_the_log_level_is_read_case_insensitively(monkeypatch: pytest.MonkeyPatc
         (
             {"NEWSUM_MODEL": ""},
             "NEWSUM_MODEL='': String should have at least 1 character",
+        ),
+        (
+            {"NEWSUM_MODELS": "owner/de,owner/de"},
+            "model 'owner/de' is configured twice (NEWSUM_MODEL, NEWSUM_MODELS)",
+        ),
+        (
+            {"NEWSUM_MODELS": "sshleifer/distilbart-cnn-12-6"},
+            "model 'sshleifer/distilbart-cnn-12-6' is configured twice",
+        ),
+        (
+            {"NEWSUM_MODELS": "none"},
+            "NEWSUM_MODELS lists models to add; `none` is not one",
+        ),
+        (
+            {"NEWSUM_MODEL_LANGUAGES": "owner/fr=fr"},
+            "NEWSUM_MODEL_LANGUAGES names 'owner/fr', which is not configured; the models are: "
+            "['sshleifer/distilbart-cnn-12-6']",
+        ),
+        (
+            {"NEWSUM_MODEL_LANGUAGES": "sshleifer/distilbart-cnn-12-6=en+english+e1"},
+            "NEWSUM_MODEL_LANGUAGES='sshleifer/distilbart-cnn-12-6=en+english+e1': 'e1' is not "
+            "a language code",
+        ),
+        (
+            {"NEWSUM_MODEL_LANGUAGES": "sshleifer/distilbart-cnn-12-6:en"},
+            "each entry is model=code+code",
         ),
     ],
 )
