@@ -8,18 +8,20 @@ Japanese. Stemming is Snowball (Porter 2001) where a stemmer exists for the
 language.
 
 Cost: an article's words are analysed in bulk, once per request (`analyse`):
-one C-level regex pass per sentence (per sentence, not per article: most
-sentences are ASCII, which `re` scans fastest, where one non-ASCII character
-would widen a whole joined article), set lookups for stop words, and one call
-of PyStemmer's C `stemWords` for every content word of the article, with no
-per-word Python function call and no cache — so an article costs the same the
-first time as the thousandth, and a server's speed does not depend on having
-seen the words before.
+`str.translate` and `split` for an ASCII sentence (a C-level regex pass for
+others; per sentence, not per article, where one non-ASCII character would
+widen a whole joined article), set lookups for stop words, stems looked up in
+a fixed table of the language's most frequent words and one call of
+PyStemmer's C `stemWords` for the rest, with no per-word Python function call.
+Nothing is cached from the articles seen (the table comes from a word list),
+so an article costs the same the first time as the thousandth, and a server's
+speed does not depend on having seen the words before.
 """
 
 from __future__ import annotations
 
 import functools
+import logging
 import re
 import threading
 import unicodedata
@@ -157,6 +159,8 @@ def _stop_words(language: str) -> frozenset[str]:
     return frozenset()
 
 
+# How many of a language's most frequent words have their stem looked up, not computed.
+_STEM_TABLE_WORDS = 50_000
 # A stemmer per thread and language: PyStemmer's objects are not thread-safe,
 # and the service analyses articles on several worker threads.
 _stemmers = threading.local()
@@ -166,13 +170,41 @@ def _stem_all(words: list[str], language: str) -> list[str]:
     algorithm = _STEMMERS.get(language)
     if algorithm is None or not words:
         return words
+    table = _stem_table(language)
+    # The words the table lacks (a tenth of a news story's), each stemmed once.
+    missing = list(set(words).difference(table))
+    if not missing:
+        return list(map(table.__getitem__, words))
+    extra = dict(zip(missing, _stemmer(algorithm).stemWords(missing), strict=True))
+    # Each word's stem from `extra`, else from the table; both lookups run in C (map).
+    return list(map(extra.get, words, map(table.get, words)))
+
+
+def _stemmer(algorithm: str) -> Stemmer.Stemmer:
     mine: dict[str, Stemmer.Stemmer] = _stemmers.__dict__.setdefault("by_algorithm", {})
     stemmer = mine.get(algorithm)
     if stemmer is None:
-        # No cache (size 0): in C, stemming a word costs about what looking it up would.
+        # PyStemmer's own cache off (size 0): its hits cost 40 % of a stemming.
         stemmer = mine[algorithm] = Stemmer.Stemmer(algorithm, 0)
-    # Each distinct word once (a news story repeats a third of its content words),
-    # mapped back in C: dict.fromkeys keeps first-seen order, map a C-level lookup.
-    distinct = list(dict.fromkeys(words))
-    stem_of = dict(zip(distinct, stemmer.stemWords(distinct), strict=True))
-    return list(map(stem_of.__getitem__, words))
+    return stemmer
+
+
+@functools.cache
+def _stem_table(language: str) -> dict[str, str]:
+    """The stems of the language's most frequent words, made once per process.
+
+    A Snowball stem costs about 0.6 µs a word through PyStemmer; a dict lookup
+    a tenth of that. The table is made from wordfreq's word list (Speer 2022),
+    not from articles seen, so every article costs the same whichever came
+    before it; 50,000 English words cover 91 % of a CNN/DM story's content
+    words and take 0.1 s and ~8 MB to make (at the service's warm-up).
+    """
+    import wordfreq  # imported here: its lists load in a few hundred milliseconds
+
+    logging.getLogger("wordfreq").setLevel(logging.ERROR)  # "using the nearest match"
+    try:
+        words = wordfreq.top_n_list(language, _STEM_TABLE_WORDS)
+    except LookupError:  # no list for the language: every word is stemmed
+        return {}
+    stems: list[str] = Stemmer.Stemmer(_STEMMERS[language], 0).stemWords(words)
+    return dict(zip(words, stems, strict=True))
