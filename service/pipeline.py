@@ -62,7 +62,7 @@ class Context:
 
 
 @dataclass(frozen=True)
-class _Prepared:
+class Prepared:
     body: SummarizeRequest
     article: Article
     textrank: ExtractiveSummary | None
@@ -103,24 +103,10 @@ async def attribute(
 async def _summarize(
     context: Context, parse: Callable[[], SummarizeRequest], lane: Lane, cancel: Cancellation
 ) -> str:
-    settings, state = context.settings, context.state
 
-    def prepare() -> _Prepared | str:
-        body = parse()
-        check_methods(body.methods)
-        _check_model(state, body)
-        started = time.perf_counter()
-        article = _read(settings, body)
-        context.metrics.observe_stages({"segmentation": (time.perf_counter() - started) * 1000})
-        cancel.raise_if_stopped()
-        wants_textrank = "textrank" in body.methods
-        textrank = (
-            summarize_textrank(article, body.max_sentences, body.textrank_pick)
-            if wants_textrank
-            else None
-        )
-        prepared = _Prepared(body, article, textrank)
-        if "abstractive" not in body.methods:
+    def prepare() -> Prepared | str:
+        prepared = read_request(context, parse, cancel)
+        if "abstractive" not in prepared.body.methods:
             # Nothing for the model: answer in this same job, one trip to the owner, not two.
             return _finish(context, prepared, None)
         return prepared
@@ -133,7 +119,27 @@ async def _summarize(
     return await _text(context, lambda: _finish(context, prepared, generated), cancel, "admitted")
 
 
-def _finish(context: Context, prepared: _Prepared, generated: AbstractiveSummary | None) -> str:
+def read_request(
+    context: Context, parse: Callable[[], SummarizeRequest], cancel: Cancellation
+) -> Prepared:
+    """Stage 1 (on the text owner): the body parsed and checked, the article read, TextRank."""
+    body = parse()
+    check_methods(body.methods)
+    _check_model(context.state, body)
+    started = time.perf_counter()
+    article = _read(context.settings, body)
+    context.metrics.observe_stages({"segmentation": (time.perf_counter() - started) * 1000})
+    cancel.raise_if_stopped()
+    wants_textrank = "textrank" in body.methods
+    textrank = (
+        summarize_textrank(article, body.max_sentences, body.textrank_pick)
+        if wants_textrank
+        else None
+    )
+    return Prepared(body, article, textrank)
+
+
+def _finish(context: Context, prepared: Prepared, generated: AbstractiveSummary | None) -> str:
     """The answer: attribution and comparison, then the JSON text."""
     report = assemble(prepared.article, prepared.textrank, generated, context.state.encoder)
     context.metrics.observe_stages(report.timings_ms)
@@ -143,7 +149,7 @@ def _finish(context: Context, prepared: _Prepared, generated: AbstractiveSummary
 
 
 async def _generate(
-    context: Context, prepared: _Prepared, cancel: Cancellation, lane: Lane
+    context: Context, prepared: Prepared, cancel: Cancellation, lane: Lane
 ) -> AbstractiveSummary | Exception:
     """The generation's outcome: a summary (maybe `unavailable`), or the error it ended in."""
     state, body = context.state, prepared.body
@@ -165,6 +171,13 @@ async def _generate(
         raise
     except Exception as error:  # settled by the caller: degrade, or the request's error
         return error
+
+
+async def text_stage(
+    context: Context, work: Callable[[], T], cancel: Cancellation, lane: Lane
+) -> T:
+    """`work` on the text owner within a request's `cancel`, in `lane` (a stream's stages)."""
+    return await _text(context, work, cancel, lane)
 
 
 async def text_work(context: Context, work: Callable[[], T], timeout_s: float) -> T:
