@@ -40,6 +40,7 @@ def event_stream() -> dict[int | str, dict[str, Any]]:
         f"event: {name}\ndata: {data}\n\n"
         for name, data in (
             ("article", '{"text": "...", "sentences": [...], "lead": {...}, ...}'),
+            ("lead_vs_closing", '{"rouge1": 0.31, ..., "kept": [...], "dropped": [...]}'),
             ("textrank", '{"summary": {...}, "comparison": {...}}'),
             ("sentence", '{"index": 0, "text": "...", "attributions": [...], '
              '"support": 0.71, "unsupported": []}'),
@@ -51,7 +52,8 @@ def event_stream() -> dict[int | str, dict[str, Any]]:
         200: {
             "description": "The summaries (JSON), or with `Accept: text/event-stream` the same "
             "as server-sent events, each part as soon as it is ready, in this order: `article` "
-            "(the article block); `textrank` (`summary`: summaries.textrank, `comparison`: "
+            "(the article block); `lead_vs_closing` (comparison.lead_vs_closing); `textrank` "
+            "(`summary`: summaries.textrank, `comparison`: "
             "comparison.textrank); one `sentence` per generated sentence (`index`, `text`, "
             "`attributions`, `support`, `unsupported`); `abstractive` (`summary`: "
             "summaries.abstractive, `comparison`: comparison.abstractive); `done` "

@@ -4,7 +4,7 @@ The same stages as the JSON answer (service.pipeline), on the same owners and
 within the same deadline, each sent as soon as it is done:
 
 1. text owner, interactive lane: parse, read, TextRank and its comparison ->
-   `article`, `textrank`;
+   `article`, `lead_vs_closing`, `textrank`;
 2. model owner: admitted before the answer starts (a full queue is a plain
    503, never an event), then generating as a batch of one; each sentence the
    engine hands over is attributed on the text owner (admitted lane) ->
@@ -51,6 +51,7 @@ from service.schemas import (
     GeneratedSentenceOut,
     SummarizeRequest,
     TextRankOut,
+    VersusOut,
 )
 
 EVENT_STREAM = "text/event-stream"
@@ -74,7 +75,7 @@ def wants_events(accept: str) -> bool:
 @dataclass(frozen=True)
 class _Opening:
     prepared: pipeline.Prepared
-    events: list[Event]  # article, textrank
+    events: list[Event]  # article, lead_vs_closing, textrank
 
 
 async def summarize_events(
@@ -108,6 +109,10 @@ def _open(
     report = assemble(prepared.article, prepared.textrank, None, context.state.encoder)
     context.metrics.observe_stages(report.timings_ms)
     events: list[Event] = [("article", _dump(ArticleOut, report.article))]
+    # Not in the API.md list: the closing against the lead, a property of the article
+    # alone (the JSON answer's comparison.lead_vs_closing), for the editor's page.
+    versus = report.comparison.lead_vs_closing
+    events.append(("lead_vs_closing", None if versus is None else _dump(VersusOut, versus)))
     if report.summaries.textrank is not None:
         comparison = report.comparison.textrank
         textrank = {

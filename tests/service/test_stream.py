@@ -76,11 +76,13 @@ def test_events_come_in_order_with_the_json_answers_blocks(client: TestClient) -
     assert response.headers["content-type"].startswith("text/event-stream")
     assert response.headers["cache-control"] == "no-cache"
     assert response.headers["x-accel-buffering"] == "no"
-    assert names(events) == ["article", "textrank", *["sentence"] * 3, "abstractive", "done"]
+    opening = ["article", "lead_vs_closing", "textrank"]
+    assert names(events) == [*opening, *["sentence"] * 3, "abstractive", "done"]
 
     answer = client.post("/v1/summarize", json=body).json()
     data = dict(events)
     assert data["article"] == answer["article"]
+    assert data["lead_vs_closing"] == answer["comparison"]["lead_vs_closing"]
     assert data["textrank"] == {
         "summary": answer["summaries"]["textrank"] | {"elapsed_ms": ANY_MS},
         "comparison": answer["comparison"]["textrank"],
@@ -112,9 +114,9 @@ ANY_MS = _AnyMillis()
 
 def test_events_of_methods_not_asked_for_are_absent(client: TestClient) -> None:
     _, events = post_events(client, json={"text": SAMPLE, "methods": ["textrank"]})
-    assert names(events) == ["article", "textrank", "done"]
+    assert names(events) == ["article", "lead_vs_closing", "textrank", "done"]
     _, events = post_events(client, json={"text": SAMPLE, "methods": ["abstractive"]})
-    assert names(events) == ["article", *["sentence"] * 3, "abstractive", "done"]
+    assert names(events) == ["article", "lead_vs_closing", *["sentence"] * 3, "abstractive", "done"]
 
 
 def test_plain_text_and_article_pages_stream_too(client: TestClient) -> None:
@@ -124,13 +126,13 @@ def test_plain_text_and_article_pages_stream_too(client: TestClient) -> None:
         headers=EVENTS | {"Content-Type": "text/plain"},
         params={"methods": "textrank"},
     )
-    assert names(events) == ["article", "textrank", "done"]
+    assert names(events) == ["article", "lead_vs_closing", "textrank", "done"]
     page = "<html><body><article><p>" + "</p><p>".join(SAMPLE.splitlines()) + "</p></article>"
     response, events = post_events(
         client, content=page.encode(), headers=EVENTS | {"Content-Type": "text/html"}
     )
     assert response.status_code == 200
-    assert names(events)[:2] == ["article", "textrank"]
+    assert names(events)[:2] == ["article", "lead_vs_closing", "textrank"]
     assert names(events)[-1] == "done"
 
 
@@ -171,7 +173,7 @@ def test_the_deadline_mid_stream_is_an_error_event_and_the_end() -> None:
         response, events = post_events(client, json={"text": SAMPLE})
         elapsed = time.monotonic() - began
     assert response.status_code == 200
-    assert names(events) == ["article", "textrank", "error"]
+    assert names(events) == ["article", "lead_vs_closing", "textrank", "error"]
     assert events[-1][1]["error"]["code"] == "deadline_exceeded"
     assert elapsed < 2.5  # the 10 s generation stopped at the deadline
 
