@@ -103,7 +103,6 @@ async def attribute(
 async def _summarize(
     context: Context, parse: Callable[[], SummarizeRequest], lane: Lane, cancel: Cancellation
 ) -> str:
-
     def prepare() -> Prepared | str:
         prepared = read_request(context, parse, cancel)
         if "abstractive" not in prepared.body.methods:

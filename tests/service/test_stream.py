@@ -132,7 +132,7 @@ def test_plain_text_and_article_pages_stream_too(client: TestClient) -> None:
         client, content=page.encode(), headers=EVENTS | {"Content-Type": "text/html"}
     )
     assert response.status_code == 200
-    assert names(events)[:2] == ["article", "lead_vs_closing", "textrank"]
+    assert names(events)[:3] == ["article", "lead_vs_closing", "textrank"]
     assert names(events)[-1] == "done"
 
 
