@@ -201,6 +201,8 @@ def test_streamed_sentences_equal_the_json_answers_on_the_tiny_bart(
         started(client)
         _, events = post_events(client, json=body)
         answer = client.post("/v1/summarize", json=body).json()
+        # Its default is beam search (2 beams): by default, sentences come at the end.
+        assert client.get("/v1/models").json()["models"][1]["streams"] == "at_end"
     expected = answer["summaries"]["abstractive"]["sentences"]
     assert len(expected) >= 2, "the test needs a summary of several sentences"
     streamed = [data for name, data in events if name == "sentence"]
