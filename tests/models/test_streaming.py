@@ -129,3 +129,15 @@ def test_an_engine_that_cannot_stream_hands_its_sentences_over_at_the_end(
 def test_greedy_streams_sentences_and_beam_search_at_the_end() -> None:
     assert streaming.streams(1) == "sentences"
     assert streaming.streams(4) == "at_end"
+
+
+def test_an_error_while_watching_tokens_is_raised_not_a_crash(engine: Seq2SeqEngine) -> None:
+    """On CTranslate2 the observer runs on its C++ worker thread: the error comes back here."""
+
+    def broken(row: int, ids: list[int]) -> None:
+        raise ValueError("observer failed")
+
+    settings = GREEDY.apply(engine.checkpoint.defaults)
+    batch = engine.checkpoint.tokenizer(["Syria's minister visited Iraq."])["input_ids"]
+    with pytest.raises(ValueError, match="observer failed"):
+        engine.generator.generate(batch, settings, [Cancellation()], broken)

@@ -265,3 +265,18 @@ def test_sigterm_lets_an_open_stream_finish() -> None:
         assert server.process.wait(timeout=20) == 0
     events, _ = parse_events("\n".join(received))
     assert names(events)[-3:] == ["sentence", "abstractive", "done"]
+
+
+def test_a_stream_is_generated_alone_while_json_requests_share_a_batch() -> None:
+    engine = SlowEngine(steps=10, step_s=0.02)
+    with app_with(engine, batch_window_ms=500, max_batch_size=8) as client:
+        started(client)
+        engine.batches.clear()
+        body = {"text": SAMPLE, "methods": ["abstractive"]}
+        with ThreadPoolExecutor(4) as pool:
+            streams = [pool.submit(post_events, client, json=body) for _ in range(2)]
+            answers = [pool.submit(client.post, "/v1/summarize", json=body) for _ in range(2)]
+            assert all(names(s.result()[1])[-1] == "done" for s in streams)
+            assert all(a.result().status_code == 200 for a in answers)
+    # Four generations in: the two JSON ones together, each stream a batch of its own.
+    assert sorted(engine.batches) == [1, 1, 2]
