@@ -11,9 +11,9 @@ from models.abstractive.cancel import Cancellation
 from models.abstractive.checkpoint import GenerationOverrides
 from models.abstractive.engine import Seq2SeqEngine, open_engine
 from models.abstractive.streaming import SentenceTracker, summarize_streaming
-from models.article import Article, read_article
+from models.article import read_article
 from models.errors import Cancelled
-from models.types import AbstractiveSummary, GeneratedSentence
+from models.types import AbstractiveSummary, Article, GeneratedSentence
 from tests.fakes import SlowEngine
 
 # Greedy and long enough for the random model to write more than one sentence.
