@@ -34,6 +34,43 @@ def error_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
     }
 
 
+def event_stream() -> dict[int | str, dict[str, Any]]:
+    """The 200 answer's other form: server-sent events, for `Accept: text/event-stream`."""
+    example = "".join(
+        f"event: {name}\ndata: {data}\n\n"
+        for name, data in (
+            ("article", '{"text": "...", "sentences": [...], "lead": {...}, ...}'),
+            ("lead_vs_closing", '{"rouge1": 0.31, ..., "kept": [...], "dropped": [...]}'),
+            ("textrank", '{"summary": {...}, "comparison": {...}}'),
+            ("sentence", '{"index": 0, "text": "...", "attributions": [...], '
+             '"support": 0.71, "unsupported": []}'),
+            ("abstractive", '{"summary": {...}, "comparison": {...}}'),
+            ("done", '{"elapsed_ms": 2140.5}'),
+        )
+    )  # fmt: skip
+    return {
+        200: {
+            "description": "The summaries (JSON), or with `Accept: text/event-stream` the same "
+            "as server-sent events, each part as soon as it is ready, in this order: `article` "
+            "(the article block); `lead_vs_closing` (comparison.lead_vs_closing); `textrank` "
+            "(`summary`: summaries.textrank, `comparison`: "
+            "comparison.textrank); one `sentence` per generated sentence (`index`, `text`, "
+            "`attributions`, `support`, `unsupported`); `abstractive` (`summary`: "
+            "summaries.abstractive, `comparison`: comparison.abstractive); `done` "
+            "(`elapsed_ms`). Events of methods not asked for are absent. An error after the "
+            "stream has begun (e.g. deadline_exceeded) is an `error` event with the error "
+            "shape, and the stream ends; refusals (401, 413, 415, 422, 429, 503) are ordinary "
+            "responses before any event. A `: keep-alive` comment line every 15 s of silence.",
+            "content": {
+                "text/event-stream": {
+                    "schema": {"type": "string", "description": "text/event-stream (WHATWG)"},
+                    "example": example,
+                }
+            },
+        }
+    }
+
+
 def json_body(schema: str) -> dict[str, Any]:
     reference = {"$ref": f"#/components/schemas/{schema}"}
     return {

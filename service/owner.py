@@ -120,6 +120,23 @@ class Owner(Generic[P, R]):
         finally:
             self._withdraw(job)
 
+    def admit(self, payload: P, cancel: Cancellation) -> Job[P, R]:
+        """`payload` queued now, in the interactive lane, or 503 `overloaded` at once.
+
+        For an answer that must know it is admitted before it starts (a stream's
+        first event); `outcome` then waits for what the owner made of it.
+        """
+        job: Job[P, R] = Job(payload, cancel, "interactive")
+        self._try_enqueue(job)  # the interactive lane never waits: queued, or refused
+        return job
+
+    async def outcome(self, job: Job[P, R]) -> R:
+        """An admitted job's outcome, within its deadline; given up, it leaves the queue."""
+        try:
+            return await _wait(job, job.cancel)
+        finally:
+            self._withdraw(job)
+
     def call(self, payload: P, timeout_s: float) -> R:
         """The same from a thread (attribution asking the encoder), blocking up to `timeout_s`."""
         job: Job[P, R] = Job(payload, Cancellation(timeout_s), "admitted")

@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 
 from models.abstractive.checkpoint import GenerationOverrides
+from models.abstractive.streaming import SentenceObserver, summarize_streaming
 from models.embeddings import SentenceEncoder
 from models.errors import NewsumError
 from models.summarize import AbstractiveEngine
@@ -24,6 +25,8 @@ TextWork = Callable[[], Any]
 class Generation:
     article: Article
     options: GenerationOverrides | None
+    # A streamed request's: gets each sentence as it is complete, on the owner thread.
+    on_sentence: SentenceObserver | None = None
 
 
 GenerationOutcome = AbstractiveSummary | NewsumError
@@ -68,9 +71,16 @@ def model_owner(
     def generate(jobs: list[Job[Generation, GenerationOutcome]]) -> list[GenerationOutcome]:
         # One generate() call shares one set of options: group, then answer in order.
         groups: dict[GenerationOverrides | None, list[int]] = {}
-        for position, job in enumerate(jobs):
-            groups.setdefault(job.payload.options, []).append(position)
         outcomes: list[GenerationOutcome | None] = [None] * len(jobs)
+        for position, job in enumerate(jobs):
+            generation = job.payload
+            if generation.on_sentence is not None:  # a stream: a batch of one, handed on
+                outcomes[position] = summarize_streaming(
+                    engine, generation.article, generation.options, job.cancel,
+                    generation.on_sentence,
+                )  # fmt: skip
+            else:
+                groups.setdefault(generation.options, []).append(position)
         for options, positions in groups.items():
             results = engine.summarize_batch(
                 [jobs[p].payload.article for p in positions],

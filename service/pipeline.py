@@ -35,7 +35,7 @@ from models.types import AbstractiveSummary, Article, ExtractiveSummary
 from service.errors import ApiError
 from service.metrics import Metrics
 from service.owner import Lane, cancel_on_disconnect
-from service.owners import Generation
+from service.owners import Generation, ModelOwner
 from service.schemas import (
     AttributeRequest,
     SummarizeRequest,
@@ -63,7 +63,7 @@ class Context:
 
 
 @dataclass(frozen=True)
-class _Prepared:
+class Prepared:
     body: SummarizeRequest
     article: Article
     textrank: ExtractiveSummary | None
@@ -105,28 +105,12 @@ async def attribute(
 async def _summarize(
     context: Context, parse: Callable[[], SummarizeRequest], lane: Lane, cancel: Cancellation
 ) -> str:
-    settings, state = context.settings, context.state
-
-    def prepare() -> _Prepared | str:
-        body = parse()
-        check_methods(body.methods)
-        _check_model(state, body)
-        started = time.perf_counter()
-        article = _read(settings, body)
-        context.metrics.observe_stages({"segmentation": (time.perf_counter() - started) * 1000})
-        cancel.raise_if_stopped()
-        wants_textrank = "textrank" in body.methods
-        textrank = (
-            summarize_textrank(article, body.max_sentences, body.textrank_pick)
-            if wants_textrank
-            else None
-        )
-        if "abstractive" not in body.methods:
+    def prepare() -> Prepared | str:
+        prepared = read_request(context, parse, cancel)
+        if "abstractive" not in prepared.body.methods:
             # Nothing for the model: answer in this same job, one trip to the owner, not two.
-            return _finish(context, _Prepared(body, article, textrank), None)
-        # The model for the article's language, or the one asked for (422 if it lacks it).
-        engine = route(state.engines.abstractive_models(), article.language, body.model)
-        return _Prepared(body, article, textrank, engine)
+            return _finish(context, prepared, None)
+        return prepared
 
     prepared = await _text(context, prepare, cancel, lane)
     if isinstance(prepared, str):
@@ -136,7 +120,31 @@ async def _summarize(
     return await _text(context, lambda: _finish(context, prepared, generated), cancel, "admitted")
 
 
-def _finish(context: Context, prepared: _Prepared, generated: AbstractiveSummary | None) -> str:
+def read_request(
+    context: Context, parse: Callable[[], SummarizeRequest], cancel: Cancellation
+) -> Prepared:
+    """Stage 1 (on the text owner): the body parsed and checked, the article read, TextRank."""
+    body = parse()
+    check_methods(body.methods)
+    _check_model(context.state, body)
+    started = time.perf_counter()
+    article = _read(context.settings, body)
+    context.metrics.observe_stages({"segmentation": (time.perf_counter() - started) * 1000})
+    cancel.raise_if_stopped()
+    wants_textrank = "textrank" in body.methods
+    textrank = (
+        summarize_textrank(article, body.max_sentences, body.textrank_pick)
+        if wants_textrank
+        else None
+    )
+    if "abstractive" not in body.methods:
+        return Prepared(body, article, textrank)
+    # The model for the article's language, or the one asked for (422 if it lacks it).
+    engine = route(context.state.engines.abstractive_models(), article.language, body.model)
+    return Prepared(body, article, textrank, engine)
+
+
+def _finish(context: Context, prepared: Prepared, generated: AbstractiveSummary | None) -> str:
     """The answer: attribution and comparison, then the JSON text."""
     report = assemble(prepared.article, prepared.textrank, generated, context.state.encoder)
     context.metrics.observe_stages(report.timings_ms)
@@ -146,22 +154,13 @@ def _finish(context: Context, prepared: _Prepared, generated: AbstractiveSummary
 
 
 async def _generate(
-    context: Context, prepared: _Prepared, cancel: Cancellation, lane: Lane
+    context: Context, prepared: Prepared, cancel: Cancellation, lane: Lane
 ) -> AbstractiveSummary | Exception:
     """The generation's outcome: a summary (maybe `unavailable`), or the error it ended in."""
-    state, body = context.state, prepared.body
-    engine = prepared.engine
-    owner = state.models.get(engine.name) if engine is not None else None
-    if owner is None or engine is None:
-        if state.loading and prepared.textrank is None:
-            raise ApiError(
-                "not_ready",
-                "the model is still loading; retry shortly",
-                retry_after_s=_LOADING_RETRY_S,
-            )
-        if engine is None:
-            return unavailable("no abstractive engine is loaded")
-        return engine.summarize(prepared.article)  # the stand-in's `unavailable` block
+    owner = model_owner_for(context, prepared)
+    if isinstance(owner, AbstractiveSummary):
+        return owner
+    body = prepared.body
     options = body.generation.overrides() if body.generation else None
     try:
         return await owner.run(Generation(prepared.article, options), cancel, lane)
@@ -169,6 +168,29 @@ async def _generate(
         raise
     except Exception as error:  # settled by the caller: degrade, or the request's error
         return error
+
+
+def model_owner_for(context: Context, prepared: Prepared) -> ModelOwner | AbstractiveSummary:
+    """The owner of the model the article was routed to, or the `unavailable` block of a
+    model that cannot serve (503 `not_ready` while models load and nothing else was asked)."""
+    state, engine = context.state, prepared.engine
+    owner = state.models.get(engine.name) if engine is not None else None
+    if owner is not None:
+        return owner
+    if state.loading and prepared.textrank is None:
+        raise ApiError(
+            "not_ready", "the model is still loading; retry shortly", retry_after_s=_LOADING_RETRY_S
+        )
+    if engine is None:
+        return unavailable("no abstractive engine is loaded")
+    return engine.summarize(prepared.article)  # the stand-in's `unavailable` block
+
+
+async def text_stage(
+    context: Context, work: Callable[[], T], cancel: Cancellation, lane: Lane
+) -> T:
+    """`work` on the text owner within a request's `cancel`, in `lane` (a stream's stages)."""
+    return await _text(context, work, cancel, lane)
 
 
 async def text_work(context: Context, work: Callable[[], T], timeout_s: float) -> T:

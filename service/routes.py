@@ -16,12 +16,19 @@ from fastapi.responses import HTMLResponse, Response, StreamingResponse
 from models.abstractive.backends import STOPPABLE_DECODING
 from models.abstractive.checkpoint import MODEL_OFF
 from models.abstractive.routing import scope_of
+from models.abstractive.streaming import streams
 from models.errors import EmptyInput, InputTooLong
 from models.summarize import AbstractiveEngine
-from service import bodies, pipeline
+from service import bodies, pipeline, stream
 from service.errors import ApiError, describe
 from service.json_body import parse_json, validate
-from service.openapi import batch_body, error_responses, json_body, summarize_body
+from service.openapi import (
+    batch_body,
+    error_responses,
+    event_stream,
+    json_body,
+    summarize_body,
+)
 from service.schemas import (
     AttributeRequest,
     AttributeResponse,
@@ -110,21 +117,29 @@ def _abstractive_info(engine: AbstractiveEngine, settings: Settings) -> ModelInf
         languages=list(scope.languages) if scope.languages is not None else None,
         language_scope=scope.source,
         stoppable_decoding=list(STOPPABLE_DECODING[backend]),
+        streams=streams(checkpoint.defaults.num_beams) if checkpoint else None,
     )
 
 
 @router.post(
     "/v1/summarize",
     response_model=SummarizeResponse,
-    responses=error_responses(401, 413, 415, 422, 429, 503, 504),
+    responses=error_responses(401, 413, 415, 422, 429, 503, 504) | event_stream(),
     openapi_extra=summarize_body(
         SummarizeRequest.model_json_schema()["properties"], bodies.PLAIN_TEXT_PARAMETERS
     ),
 )
 async def summarize_article(request: Request) -> Response:
-    """Summarise an article: JSON, plain text or an article page (HTML)."""
+    """Summarise an article: JSON, plain text or an article page (HTML).
+
+    With `Accept: text/event-stream`, the answer comes as server-sent events, each
+    part as soon as it is ready: `article`, `textrank`, one `sentence` per generated
+    sentence, `abstractive`, then `done` (or `error`).
+    """
     parse = await bodies.summarize_request(request)
     context = pipeline.Context.of(request.app.state)
+    if stream.wants_events(request.headers.get("accept", "")):
+        return await stream.summarize_events(context, parse, request.is_disconnected)
     answer = await pipeline.summarize(context, parse, "interactive", request.is_disconnected)
     return _json(answer)
 

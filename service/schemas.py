@@ -429,6 +429,14 @@ class ModelInfo(BaseModel):
         "beam search). One not listed (beam search on ctranslate2) is checked only before it "
         "starts, then runs to its end, at most `max_length` tokens.",
     )
+    streams: Literal["sentences", "at_end"] | None = Field(
+        None,
+        description="Abstractive, with `Accept: text/event-stream`: how its sentences are "
+        "sent with the model's default `num_beams`. `sentences`: each as soon as the model "
+        "has finished it (greedy decoding, `num_beams` 1, on either backend); `at_end`: all "
+        "when generation ends (beam search, whose tokens are final only then). A request's "
+        "own `generation.num_beams` decides for that request.",
+    )
 
 
 class ModelsResponse(BaseModel):

@@ -12,12 +12,15 @@ Cancellation: a row that is cancelled or past its deadline stops decoding at
 the next step (torch: greedy and beam search; CTranslate2: greedy — its beam
 search takes no callback, so it can only be stopped before it starts and is
 bounded by its maximum length) and comes back as None; the other rows go on.
+Greedy decoding can also report each row's tokens as they are chosen
+(`on_tokens`, for streaming: models.abstractive.streaming); a beam's tokens are
+final only when the search ends, so beam search reports nothing on the way.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, Final, Protocol
 
 from models.abstractive.cancel import Cancellation, stopping_criteria
@@ -37,6 +40,8 @@ STOPPABLE_DECODING = {
     "torch": ("greedy", "beam_search"),
     "ctranslate2": ("greedy",),
 }
+# Called after each greedy step with a batch row and its generated token ids so far.
+TokenObserver = Callable[[int, list[int]], None]
 
 
 class Generator(Protocol):
@@ -56,6 +61,7 @@ class Generator(Protocol):
         batch: Sequence[Sequence[int]],
         settings: GenerationSettings,
         cancels: Sequence[Cancellation],
+        on_tokens: TokenObserver | None = None,
     ) -> list[list[int] | None]: ...
 
 
@@ -116,6 +122,7 @@ class TorchGenerator:
         batch: Sequence[Sequence[int]],
         settings: GenerationSettings,
         cancels: Sequence[Cancellation],
+        on_tokens: TokenObserver | None = None,
     ) -> list[list[int] | None]:
         import torch
         from transformers import StoppingCriteriaList
@@ -132,6 +139,8 @@ class TorchGenerator:
                 "length_penalty": settings.length_penalty,
                 "early_stopping": settings.early_stopping,
             }
+        # Beams' tokens are not final until the search ends: only greedy reports them.
+        greedy = on_tokens if settings.num_beams == 1 else None
         with torch.inference_mode():
             output = self.model.generate(
                 input_ids=input_ids,
@@ -141,7 +150,7 @@ class TorchGenerator:
                 max_length=settings.max_length,
                 no_repeat_ngram_size=settings.no_repeat_ngram_size,
                 do_sample=False,
-                stopping_criteria=StoppingCriteriaList([stopping_criteria(list(cancels))]),
+                stopping_criteria=StoppingCriteriaList([stopping_criteria(list(cancels), greedy)]),
                 **self._forced,
                 **beam,
             )
@@ -191,6 +200,7 @@ class CTranslate2Generator:
         batch: Sequence[Sequence[int]],
         settings: GenerationSettings,
         cancels: Sequence[Cancellation],
+        on_tokens: TokenObserver | None = None,
     ) -> list[list[int] | None]:
         source = [self._tokenizer.convert_ids_to_tokens(list(ids)) for ids in batch]
         options: dict[str, Any] = {
@@ -203,13 +213,52 @@ class CTranslate2Generator:
             "return_end_token": True,
             "max_input_length": 0,  # the engine has already fitted the input
         }
+        steps = _Steps(self._tokenizer, cancels, on_tokens)
         if settings.num_beams == 1:
-            options["callback"] = lambda step: cancels[step.batch_id].should_stop()
+            options["callback"] = steps
         prefix = [list(self._prefix) for _ in batch] if self._prefix else None
         results = self.translator.translate_batch(source, target_prefix=prefix, **options)
+        steps.raise_error()
         return [
             None
             if cancel.should_stop()
             else list(self._tokenizer.convert_tokens_to_ids(result.hypotheses[0]))
             for result, cancel in zip(results, cancels, strict=True)
         ]
+
+
+class _Steps:
+    """CTranslate2's per-step callback in greedy search: True stops the row.
+
+    An error raised inside it would cross CTranslate2's C++ worker thread (and
+    end the process), so it is kept, the row stopped, and the error raised again
+    once `translate_batch` has returned.
+    """
+
+    def __init__(
+        self, tokenizer: Any, cancels: Sequence[Cancellation], on_tokens: TokenObserver | None
+    ) -> None:
+        self._tokenizer = tokenizer
+        self._cancels = cancels
+        self._on_tokens = on_tokens
+        # Each row's tokens so far. The forced prefix (BART-CNN's <s>) is not a step;
+        # decoding drops it as a special token either way.
+        self._generated: dict[int, list[int]] = {}
+        self._error: Exception | None = None
+
+    def __call__(self, step: Any) -> bool:
+        if self._on_tokens is not None:
+            try:
+                tokens = self._generated.setdefault(step.batch_id, [])
+                tokens.append(self._tokenizer.convert_tokens_to_ids(step.token))
+                self._on_tokens(step.batch_id, list(tokens))
+            except Exception as error:
+                self._error = error
+                return True
+        return bool(self._cancels[step.batch_id].should_stop())
+
+    def raise_error(self) -> None:
+        # Let go of it first: its traceback holds the engine (see engine.summarize_streaming).
+        error, self._error = self._error, None
+        if error is not None:
+            raise error

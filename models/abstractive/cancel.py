@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from typing import Any
 
 from models.errors import Cancelled, DeadlineExceeded, NewsumError
@@ -52,17 +53,25 @@ class Cancellation:
             raise self.stop_error()
 
 
-def stopping_criteria(cancellations: list[Cancellation]) -> Any:
+def stopping_criteria(
+    cancellations: list[Cancellation],
+    on_tokens: Callable[[int, list[int]], None] | None = None,
+) -> Any:
     """A transformers StoppingCriteria that ends each batch row once its Cancellation says stop.
 
     Rows come in batch order; beam search hands in every beam (and its spare
     candidates) of a row one after another, so a row's answer is repeated.
+    In greedy search (one sequence per row) it also hands `on_tokens` each
+    row's tokens so far, without the decoder start token, after every step.
     """
     import torch
     from transformers import StoppingCriteria
 
     class _StopWhenCancelled(StoppingCriteria):
         def __call__(self, input_ids: torch.Tensor, scores: torch.Tensor, **_: Any) -> torch.Tensor:
+            if on_tokens is not None:
+                for row, tokens in enumerate(input_ids.tolist()):
+                    on_tokens(row, tokens[1:])
             rows = torch.tensor(
                 [c.should_stop() for c in cancellations], dtype=torch.bool, device=input_ids.device
             )

@@ -16,6 +16,7 @@ from models.abstractive.backends import (
     DEFAULT_BACKEND,
     DEFAULT_COMPUTE_TYPE,
     Generator,
+    TokenObserver,
     open_generator,
 )
 from models.abstractive.cancel import Cancellation
@@ -28,6 +29,7 @@ from models.abstractive.checkpoint import (
 )
 from models.abstractive.languages import UNKNOWN_SCOPE, LanguageScope
 from models.abstractive.model_input import ModelInput, fit_article
+from models.abstractive.streaming import SentenceObserver, SentenceTracker
 from models.errors import ModelUnavailable, NewsumError
 from models.segment import split_paragraphs, split_sentences
 from models.summarize import unavailable
@@ -107,14 +109,48 @@ class Seq2SeqEngine:
         c = self.checkpoint
         return fit_article(article, c.tokenizer, c.prefix, c.max_input_tokens)
 
+    def summarize_streaming(
+        self,
+        article: Article,
+        options: GenerationOverrides | None,
+        cancel: Cancellation,
+        on_sentence: SentenceObserver,
+    ) -> AbstractiveSummary | NewsumError:
+        """One summary (a batch of one) whose sentences go to `on_sentence` as each is complete.
+
+        Greedy decoding hands over each sentence once a later one has started;
+        beam search, whose tokens are final only at its end, all of them then.
+        Either way the sentences handed over are the summary's own split.
+        """
+        settings = (options or GenerationOverrides()).apply(self.checkpoint.defaults)
+        started = time.perf_counter()
+        model_input = self.prepare(article)
+        tracker = SentenceTracker(lambda ids: self.decode(ids, article.language)[1], on_sentence)
+        try:
+            (ids,) = self.run([model_input.text], settings, [cancel], tracker.see)
+        finally:
+            # CTranslate2 may free its step callback later, on its own worker thread:
+            # were that the engine's last reference, the translator's destructor would
+            # join the very thread it runs on (std::terminate). The callback lets go here.
+            tracker.detach()
+        if ids is None:
+            return cancel.stop_error()
+        summary = self.finish(article, model_input, ids, (time.perf_counter() - started) * 1000)
+        tracker.finish(summary.sentences)
+        return summary
+
     def run(
-        self, texts: list[str], settings: GenerationSettings, cancels: list[Cancellation]
+        self,
+        texts: list[str],
+        settings: GenerationSettings,
+        cancels: list[Cancellation],
+        on_tokens: TokenObserver | None = None,
     ) -> list[list[int] | None]:
         c = self.checkpoint
         if all(cancel.should_stop() for cancel in cancels):  # all gone while preparing
             return [None for _ in texts]
         batch = c.tokenizer(texts, truncation=True, max_length=c.max_input_tokens)["input_ids"]
-        return self.generator.generate(batch, settings, cancels)
+        return self.generator.generate(batch, settings, cancels, on_tokens)
 
     def finish(
         self, article: Article, model_input: ModelInput, ids: Sequence[int], elapsed_ms: float

@@ -1,6 +1,7 @@
 """Runs the real service in a process of its own, for the reliability suite.
 
     python -m tests.service.live_app --port P [--engine slow|none] [--steps N --step-s S]
+                                     [--sentences N]
 
 Settings come from NEWSUM_* variables as in production; only the abstractive
 engine is a test double (tests.fakes.SlowEngine), handed to the app factory.
@@ -24,10 +25,13 @@ def main() -> None:
     parser.add_argument("--engine", choices=["slow", "settings"], default="slow")
     parser.add_argument("--steps", type=int, default=20)
     parser.add_argument("--step-s", type=float, default=0.05)
+    parser.add_argument("--sentences", type=int, default=1)
     args = parser.parse_args()
     settings = Settings()
     engines = (
-        Engines(abstractive=SlowEngine(args.steps, args.step_s)) if args.engine == "slow" else None
+        Engines(abstractive=SlowEngine(args.steps, args.step_s, sentences=args.sentences))
+        if args.engine == "slow"
+        else None
     )
     logging.basicConfig(level=logging.WARNING)
     run_server(create_app(settings, engines), settings, "127.0.0.1", args.port)

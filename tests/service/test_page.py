@@ -184,3 +184,82 @@ def test_errors_are_plain_sentences(page: Any) -> None:
         "most 50000; given: 60000."
     )
     expect(page.locator("#summarize")).to_be_enabled()
+
+
+@pytest.fixture(scope="module")
+def slow_server() -> Iterator[LiveServer]:
+    """A streaming double that writes three sentences in 2 s (40 steps of 50 ms)."""
+    with live_server("--steps", "40", "--step-s", "0.05", "--sentences", "3") as server:
+        yield server
+
+
+@pytest.fixture
+def slow_page(browser: Any, slow_server: LiveServer) -> Iterator[Any]:
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.goto(f"{slow_server.url}/")
+    yield page
+    page.close()
+    assert not errors, f"the page threw: {errors}"
+
+
+def test_textrank_shows_while_the_abstractive_summary_is_still_written(slow_page: Any) -> None:
+    from playwright.sync_api import expect
+
+    page = slow_page
+    page.fill("#article", SAMPLE)
+    page.click("#summarize")
+    # The first sentence is in while two are still to come: TextRank is already complete.
+    page.wait_for_selector("#abstractive-live .sent")
+    textrank = page.locator("#summaries .summary").first
+    assert textrank.locator(".sent").count() == 3
+    live = page.locator("#abstractive-live")
+    assert live.locator(".state").inner_text() == "Generating…"
+    assert live.locator(".sent").count() < 3
+    assert live.locator("[aria-live=polite] .sent").count() >= 1
+    assert page.locator("#stop").is_visible()
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "stream-mid.png"), full_page=True)
+
+    # Then the finished summary takes the column's place, with its whole support.
+    expect(page.locator("#abstractive-live")).to_have_count(0, timeout=10_000)
+    abstractive = page.locator("#summaries .summary").nth(1)
+    assert abstractive.locator(".sent").count() == 3
+    assert abstractive.locator(".whole-support").count() == 1
+    assert "slow-fake" in abstractive.inner_text()
+    assert not page.locator("#stop").is_visible()
+    assert page.locator("#summarize").is_enabled()
+
+
+def test_stop_ends_the_generation_and_leaves_the_page_usable(
+    slow_page: Any, slow_server: LiveServer
+) -> None:
+    from playwright.sync_api import expect
+
+    page = slow_page
+    page.fill("#article", SAMPLE)
+    page.click("#summarize")
+    page.wait_for_selector("#abstractive-live")
+    assert slow_server.metric("newsum_in_flight") >= 1
+    # By keyboard: Stop is a real button.
+    page.focus("#stop")
+    page.keyboard.press("Enter")
+    expect(page.locator("#abstractive-live .state")).to_have_text(
+        "Stopped: the summary was not finished."
+    )
+    expect(page.locator("#summarize")).to_be_enabled()
+    expect(page.locator("#summarize")).to_be_focused()
+    assert page.locator("#error").inner_text() == ""
+    assert not page.locator("#stop").is_visible()
+    # The server stopped the generation too (it would run 2 s).
+    for _ in range(40):
+        if slow_server.metric("newsum_in_flight") == 0:
+            break
+        page.wait_for_timeout(50)
+    assert slow_server.metric("newsum_in_flight") == 0
+    # And the page works again.
+    page.click("#summarize")
+    expect(page.locator("#summaries .whole-support")).to_have_count(1, timeout=10_000)
+    assert page.locator("#abstractive-live").count() == 0
+    assert page.locator("#summaries .summary").nth(1).locator(".sent").count() == 3
