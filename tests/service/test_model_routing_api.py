@@ -189,3 +189,17 @@ def test_readyz_reports_every_model_and_names_the_missing(
         f'newsum_model_loaded{{engine="abstractive",model="{carded_barts["en"]}"}} 1.0' in metrics
     )
     assert 'newsum_model_loaded{engine="abstractive",model="./missing-model"} 0.0' in metrics
+
+
+def test_a_stream_routes_the_article_like_the_json_answer(
+    english_and_german: TestClient, carded_barts: dict[str, Path]
+) -> None:
+    """Streamed, a German article is summarised by the German-declaring model too."""
+    from tests.service.test_stream import parse_events
+
+    response = english_and_german.post(
+        "/v1/summarize", json={"text": GERMAN}, headers={"Accept": "text/event-stream"}
+    )
+    events = dict(parse_events(response.text)[0])
+    assert events["abstractive"]["summary"]["model"] == str(carded_barts["de"])
+    assert "done" in events
