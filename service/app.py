@@ -11,7 +11,10 @@ from fastapi import FastAPI
 from fastapi.concurrency import run_in_threadpool
 from fastapi.middleware.cors import CORSMiddleware
 
+from models.errors import ModelUnavailable
+from models.summarize import AbstractiveEngine
 from service.errors import install_error_handlers
+from service.judge import Judge, open_judge
 from service.metrics import Metrics
 from service.middleware import AccessControl, BodyLimit, RequestContext
 from service.openapi import publish_models
@@ -37,6 +40,15 @@ def _loading(settings: Settings) -> Engines:
     return Engines(abstractive=UnavailableEngine(settings.model, "the model is still loading"))
 
 
+def _judge(settings: Settings, engine: AbstractiveEngine, waiting_for: list[str]) -> Judge | None:
+    # A weights file that cannot be read keeps the service not ready, saying why.
+    try:
+        return open_judge(settings, engine)
+    except ModelUnavailable as error:
+        waiting_for.append(f"model support: {error.message}")
+        return None
+
+
 def create_app(settings: Settings | None = None, engines: Engines | None = None) -> FastAPI:
     """The service. Without `engines`, the models the settings name load after startup."""
     settings = settings or Settings()
@@ -54,6 +66,7 @@ def create_app(settings: Settings | None = None, engines: Engines | None = None)
             abstractive = state.engines.abstractive
             if abstractive is not None and abstractive.status == "ok":
                 state.model = model_owner(abstractive, settings, metrics)
+                state.judge = _judge(settings, abstractive, state.waiting_for)
             if state.engines.encoder is not None:
                 state.encoder = OwnedEncoder(state.engines.encoder, settings, metrics)
         except Exception as error:  # a broken model must not take the service down

@@ -2,21 +2,25 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
+from models.abstractive.cancel import Cancellation
 from models.abstractive.checkpoint import GenerationOverrides
+from models.abstractive.likelihood import ScoresLikelihood, SummaryLikelihood
 from models.embeddings import SentenceEncoder
-from models.errors import NewsumError
+from models.errors import GenerationFailed, ModelUnavailable, NewsumError
 from models.summarize import AbstractiveEngine
 from models.types import AbstractiveSummary, Article
 from service.metrics import Metrics
 from service.owner import Job, Owner
 from service.settings import Settings
 
+log = logging.getLogger("newsum.owner")
 TextWork = Callable[[], Any]
 
 
@@ -26,9 +30,18 @@ class Generation:
     options: GenerationOverrides | None
 
 
+@dataclass(frozen=True)
+class Scoring:
+    """A summary to score under the model (models.abstractive.likelihood), not to generate."""
+
+    article: Article
+    sentences: tuple[str, ...]
+
+
 GenerationOutcome = AbstractiveSummary | NewsumError
+ModelOutcome = GenerationOutcome | SummaryLikelihood
 TextOwner = Owner[TextWork, Any]
-ModelOwner = Owner[Generation, GenerationOutcome]
+ModelOwner = Owner[Generation | Scoring, ModelOutcome]
 
 
 def text_owner(settings: Settings, metrics: Metrics) -> TextOwner:
@@ -47,19 +60,22 @@ def model_owner(engine: AbstractiveEngine, settings: Settings, metrics: Metrics)
     """The one thread that uses `engine`; with micro-batching it takes several requests at once."""
     batching = settings.batch_window_ms > 0
 
-    def generate(jobs: list[Job[Generation, GenerationOutcome]]) -> list[GenerationOutcome]:
+    def generate(jobs: list[Job[Generation | Scoring, ModelOutcome]]) -> list[ModelOutcome]:
         # One generate() call shares one set of options: group, then answer in order.
-        groups: dict[GenerationOverrides | None, list[int]] = {}
+        groups: dict[GenerationOverrides | None, list[tuple[int, Generation]]] = {}
+        outcomes: list[ModelOutcome | None] = [None] * len(jobs)
         for position, job in enumerate(jobs):
-            groups.setdefault(job.payload.options, []).append(position)
-        outcomes: list[GenerationOutcome | None] = [None] * len(jobs)
-        for options, positions in groups.items():
+            if isinstance(job.payload, Scoring):  # one scoring pass each, in the batch's turn
+                outcomes[position] = _score(engine, job.payload, job.cancel)
+            else:
+                groups.setdefault(job.payload.options, []).append((position, job.payload))
+        for options, members in groups.items():
             results = engine.summarize_batch(
-                [jobs[p].payload.article for p in positions],
+                [generation.article for _, generation in members],
                 options,
-                [jobs[p].cancel for p in positions],
+                [jobs[position].cancel for position, _ in members],
             )
-            for position, result in zip(positions, results, strict=True):
+            for (position, _), result in zip(members, results, strict=True):
                 outcomes[position] = result
         return [outcome for outcome in outcomes if outcome is not None]
 
@@ -91,6 +107,18 @@ class OwnedEncoder:
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
         return self.owner.call(list(texts), self._timeout_s)
+
+
+def _score(engine: AbstractiveEngine, scoring: Scoring, cancel: Cancellation) -> ModelOutcome:
+    if not isinstance(engine, ScoresLikelihood):
+        return ModelUnavailable(f"the model {engine.name} cannot score a summary")
+    try:
+        return engine.likelihood(scoring.article, scoring.sentences, cancel)
+    except NewsumError as error:  # stopped (deadline, client gone): that request's error
+        return error
+    except Exception as error:  # a defect: this summary is not scored, the batch goes on
+        log.exception("the model failed while scoring a summary")
+        return GenerationFailed(f"the model failed while scoring ({type(error).__name__})")
 
 
 def _run_each(jobs: list[Job[TextWork, Any]]) -> list[Any]:

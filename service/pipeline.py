@@ -21,7 +21,9 @@ from typing import Any, TypeVar
 
 from models.abstractive.cancel import Cancellation
 from models.article import check_text, read_article
+from models.attribution import summary_spans
 from models.errors import InvalidOption
+from models.model_support import Judgement
 from models.summarize import (
     assemble,
     attribute_summary,
@@ -32,6 +34,7 @@ from models.summarize import (
 from models.textrank import summarize_textrank
 from models.types import AbstractiveSummary, Article, ExtractiveSummary
 from service.errors import ApiError
+from service.judge import judge
 from service.metrics import Metrics
 from service.owner import Lane, cancel_on_disconnect
 from service.owners import Generation
@@ -86,18 +89,49 @@ async def attribute(
 ) -> str:
     """The JSON answer for any summary attributed to its article, made on the text owner."""
     cancel = Cancellation(timeout_s=context.settings.request_timeout_s)
+    state = context.state
 
-    def work() -> str:
+    def work() -> str | _Attributing:
         body = parse()
         article = _read(context.settings, body)
         check_text(body.summary, "summary", context.settings.max_summary_chars)
         cancel.raise_if_stopped()
-        started = time.perf_counter()
-        report = attribute_summary(article, body.summary, encoder=context.state.encoder)
-        context.metrics.observe_stages({"attribution": (time.perf_counter() - started) * 1000})
-        return attribute_response(report).model_dump_json()
+        if state.judge is not None and state.model is not None:
+            # The model judges the summary first (stage 2); attribution follows (stage 3).
+            spans = summary_spans(body.summary, article.language)
+            return _Attributing(article, body.summary, tuple(body.summary[s:e] for s, e in spans))
+        return _attributed(context, article, body.summary, None)
 
-    return await _watched(_text(context, work, cancel, "interactive"), cancel, is_disconnected)
+    async def stages() -> str:
+        first = await _text(context, work, cancel, "interactive")
+        if isinstance(first, str):
+            return first
+        judgement = await judge(state.judge, state.model, first.article, first.sentences, cancel)
+        return await _text(
+            context,
+            lambda: _attributed(context, first.article, first.summary, judgement),
+            cancel,
+            "admitted",
+        )
+
+    return await _watched(stages(), cancel, is_disconnected)
+
+
+@dataclass(frozen=True)
+class _Attributing:
+    article: Article
+    summary: str
+    sentences: tuple[str, ...]  # as attribution splits the summary
+
+
+def _attributed(
+    context: Context, article: Article, summary: str, judgement: Judgement | None
+) -> str:
+    """The attribute answer: `summary` attributed (and judged, when the model did), as JSON."""
+    started = time.perf_counter()
+    report = attribute_summary(article, summary, encoder=context.state.encoder, judgement=judgement)
+    context.metrics.observe_stages({"attribution": (time.perf_counter() - started) * 1000})
+    return attribute_response(report).model_dump_json()
 
 
 async def _summarize(
@@ -130,12 +164,24 @@ async def _summarize(
         return prepared
     outcome = await _generate(context, prepared, cancel, lane)
     generated = settle_generation(outcome, with_textrank=prepared.textrank is not None)
-    return await _text(context, lambda: _finish(context, prepared, generated), cancel, "admitted")
+    # The model judges its own summary when NEWSUM_MODEL_SUPPORT is on (service.judge).
+    sentences = [s.text for s in generated.sentences] if generated.status == "ok" else []
+    judgement = await judge(state.judge, state.model, prepared.article, sentences, cancel)
+    return await _text(
+        context, lambda: _finish(context, prepared, generated, judgement), cancel, "admitted"
+    )
 
 
-def _finish(context: Context, prepared: _Prepared, generated: AbstractiveSummary | None) -> str:
+def _finish(
+    context: Context,
+    prepared: _Prepared,
+    generated: AbstractiveSummary | None,
+    judgement: Judgement | None = None,
+) -> str:
     """The answer: attribution and comparison, then the JSON text."""
-    report = assemble(prepared.article, prepared.textrank, generated, context.state.encoder)
+    report = assemble(
+        prepared.article, prepared.textrank, generated, context.state.encoder, judgement
+    )
     context.metrics.observe_stages(report.timings_ms)
     # Serialised here, not on the event loop: a long article's answer takes
     # tens of milliseconds to build (50,000 boilerplate spans: hundreds).
@@ -160,11 +206,13 @@ async def _generate(
         return engine.summarize(prepared.article)  # the stand-in's `unavailable` block
     options = body.generation.overrides() if body.generation else None
     try:
-        return await state.model.run(Generation(prepared.article, options), cancel, lane)
+        outcome = await state.model.run(Generation(prepared.article, options), cancel, lane)
     except ApiError:  # refused at admission: the whole request is
         raise
     except Exception as error:  # settled by the caller: degrade, or the request's error
         return error
+    assert isinstance(outcome, AbstractiveSummary)  # a generation's job answers a summary
+    return outcome
 
 
 async def text_work(context: Context, work: Callable[[], T], timeout_s: float) -> T:

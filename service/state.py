@@ -17,6 +17,7 @@ from models.article import read_article
 from models.attribution import ArticleEvidence
 from models.embeddings import SentenceEncoder
 from models.summarize import AbstractiveEngine
+from service.judge import Judge
 from service.metrics import Metrics
 from service.owners import ModelOwner, OwnedEncoder, TextOwner
 from service.settings import Settings
@@ -48,6 +49,7 @@ class ServiceState:
     text: TextOwner | None = None
     model: ModelOwner | None = None
     encoder: OwnedEncoder | None = None
+    judge: Judge | None = None  # the model as a second faithfulness judge (service.judge)
 
     def close(self) -> None:
         for owner in (self.model, self.encoder.owner if self.encoder else None, self.text):

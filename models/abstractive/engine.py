@@ -26,6 +26,7 @@ from models.abstractive.checkpoint import (
     GenerationSettings,
     load_checkpoint,
 )
+from models.abstractive.likelihood import SummaryLikelihood, likelihood
 from models.abstractive.model_input import ModelInput, fit_article
 from models.errors import ModelUnavailable, NewsumError
 from models.segment import split_paragraphs, split_sentences
@@ -97,6 +98,12 @@ class Seq2SeqEngine:
             else:
                 results.append(self.finish(article, model_input, ids, elapsed_ms))
         return results
+
+    def likelihood(
+        self, article: Article, sentences: Sequence[str], cancel: Cancellation | None = None
+    ) -> SummaryLikelihood:
+        """How likely this model finds each summary sentence given `article` (BARTScore)."""
+        return likelihood(self.checkpoint, self.generator, article, sentences, cancel)
 
     def prepare(self, article: Article) -> ModelInput:
         c = self.checkpoint
