@@ -99,7 +99,9 @@ def load_weights(path: Path, model: str, architecture: str) -> FittedWeights | N
             f"{error}); refit them with `python -m benchmarks.fit_model_support`"
         ) from error
     if any(w.scale <= 0 or not all(map(math.isfinite, _numbers(w))) for w in modes.values()):
-        raise ModelUnavailable(f"the model-support weights in {path} hold a non-finite value")
+        raise ModelUnavailable(
+            f"the model-support weights in {path} hold a non-finite value or a scale <= 0"
+        )
     return FittedWeights(model, architecture, modes)
 
 

@@ -37,12 +37,22 @@ def test_the_defaults_are_valid() -> None:
         {"NEWSUM_CORS_ORIGINS": "https://cms.example.com, http://localhost:3000"},
         {"NEWSUM_CORS_ORIGINS": "*", "NEWSUM_API_KEYS": "k-one,k-two"},
         {"NEWSUM_BATCH_QUEUE_SHARE": "1", "NEWSUM_RATE_LIMIT_PER_MINUTE": "0"},
+        {"NEWSUM_MODEL_SUPPORT": "on", "NEWSUM_MODEL_SUPPORT_WEIGHTS": "/srv/weights.json"},
+        {"NEWSUM_MODEL_SUPPORT": "off"},
     ],
 )
 def test_good_settings_load(monkeypatch: pytest.MonkeyPatch, environment: dict[str, str]) -> None:
     for name, value in environment.items():
         monkeypatch.setenv(name, value)
     load_settings()
+
+
+def test_the_model_as_a_second_judge_is_off_unless_turned_on(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    assert load_settings().model_support == "off"
+    monkeypatch.setenv("NEWSUM_MODEL_SUPPORT", "on")
+    assert load_settings().model_support == "on"
 
 
 def test_the_log_level_is_read_case_insensitively(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -103,6 +113,10 @@ def test_the_log_level_is_read_case_insensitively(monkeypatch: pytest.MonkeyPatc
         (
             {"NEWSUM_MODEL": ""},
             "NEWSUM_MODEL='': String should have at least 1 character",
+        ),
+        (
+            {"NEWSUM_MODEL_SUPPORT": "yes"},
+            "NEWSUM_MODEL_SUPPORT='yes': Input should be 'on' or 'off'",
         ),
     ],
 )
