@@ -15,8 +15,11 @@ folds, so the stack never learns from a lexical score fitted on its own rows).
 Printed side by side on the same outer folds, with 95 % bootstrap intervals over
 articles: the lexical support alone, the model's score alone, and the two.
 
-The stack is then fitted on every scored summary, with the lexical support as
-served (the checked-in coefficients), and written to --out (default:
+A mode's weights are written only if the stack raised the nested AUC over the
+lexical support alone by MIN_GAIN (benchmarks.fit_faithfulness's rule for a
+signal; --force writes them anyway, to try the plumbing). They are the stack
+fitted on every scored summary, with the lexical support as served (the
+checked-in coefficients), written to --out (default:
 model_support.json in the checkpoint's folder, where the service looks), keyed
 by the model's name and architecture; other models' entries in the file stay.
 Fitted on this dev set only (CNN/DailyMail, 16 systems): read the AUCs before
@@ -37,7 +40,14 @@ import numpy as np
 
 from benchmarks.faithfulness_data import DATA, MODES, Row, load_rows, read_dev
 from benchmarks.faithfulness_dev import auc_interval
-from benchmarks.fit_faithfulness import assign_folds, fit, matrix, out_of_fold, predict
+from benchmarks.fit_faithfulness import (
+    MIN_GAIN,
+    assign_folds,
+    fit,
+    matrix,
+    out_of_fold,
+    predict,
+)
 from models.abstractive.engine import Seq2SeqEngine, open_engine
 from models.article import read_article
 from models.attribution import summary_spans
@@ -46,6 +56,7 @@ from models.model_support import WEIGHTS_FILE, WEIGHTS_FORMAT
 from models.types import Article
 
 _CLAMP = 1e-6  # as models.model_support: logit(support) stays finite
+LEXICAL, MODEL, STACKED = "lexical support alone", "model score alone", "lexical + model (stacked)"
 
 
 def main() -> int:
@@ -57,6 +68,11 @@ def main() -> int:
     parser.add_argument("--cache", type=Path, default=None, help="signal cache (a JSON file)")
     parser.add_argument("--scores", type=Path, default=None, help="model score cache (JSON)")
     parser.add_argument("--out", type=Path, default=None, help="default: next to the model")
+    parser.add_argument(
+        "--force",
+        action="store_true",
+        help="write a mode's weights even if they did not earn them (to try the plumbing)",
+    )
     args = parser.parse_args()
 
     engine = open_engine(args.model, backend=args.backend)
@@ -74,9 +90,13 @@ def main() -> int:
     modes: dict[str, dict[str, float]] = {}
     for mode in MODES:
         report[mode] = nested(rows, labels, loglik, mode)
-        modes[mode] = final_weights(rows, labels, loglik, mode)
         for name, (point, low, high) in report[mode].items():
             print(f"  {mode:10s} {name:28s} AUC {point:.3f} ({low:.3f}-{high:.3f})")
+        if earned(report[mode], mode) or args.force:
+            modes[mode] = final_weights(rows, labels, loglik, mode)
+    if not modes:
+        print("nothing written: no mode earned a weight (--force writes them anyway)")
+        return 0
     out = args.out or Path(engine.checkpoint.path) / WEIGHTS_FILE
     write_weights(out, engine, modes, {"summaries": len(rows), "articles": len(kept),
                                        "roc_auc": report})  # fmt: skip
@@ -135,12 +155,20 @@ def nested(
         stacked[test] = predict(stack_features(lexical[test], loglik[test]), *stack)
     groups = np.array([r.article for r in rows])
     everything = np.ones(len(rows), dtype=bool)
-    scores = {"lexical support alone": lexical, "model score alone": loglik,
-              "lexical + model (stacked)": stacked}  # fmt: skip
+    scores = {LEXICAL: lexical, MODEL: loglik, STACKED: stacked}
     return {
         name: auc_interval(labels, values, fold, groups, everything)
         for name, values in scores.items()
     }
+
+
+def earned(aucs: dict[str, list[float]], mode: str) -> bool:
+    """Whether the stack beat the lexical support alone by MIN_GAIN (nested AUC); says which."""
+    gain = aucs[STACKED][0] - aucs[LEXICAL][0]
+    verdict = "earned" if gain >= MIN_GAIN else "did NOT earn"
+    print(f"  {mode}: the model score {verdict} a weight: nested AUC {gain:+.3f} over the "
+          f"lexical support (needs {MIN_GAIN:+.3f})")  # fmt: skip
+    return gain >= MIN_GAIN
 
 
 def final_weights(

@@ -2,6 +2,7 @@
 
     python -m benchmarks.model_support_cost (--model FOLDER | --shape PATH.json)
         [--backend ctranslate2] [--compute-type float32] [--articles 8] [--systems 4]
+        [--new-tokens N]
         [--data ../shared/data] [--out DIR]
 
 For each of --articles SummEval dev articles (spread over the file): one
@@ -13,7 +14,9 @@ to the generation time of the same article. With --shape, the model is a
 random-weight one of a real checkpoint's architecture (as
 benchmarks/abstractive_speed.py builds it: latency depends on the shape, not on
 the weights); a random model's generation runs to its length limit more often
-than a trained one's, so the generated token count is reported beside it.
+than a trained one's, so the generated token count is reported beside it, and
+--new-tokens forces a trained model's typical length (the transformers count,
+plus the decoder start token, as benchmarks/abstractive_speed.py does).
 Writes model_support_cost.{json,md} to --out.
 """
 
@@ -33,6 +36,7 @@ import numpy as np
 from benchmarks.abstractive_speed import save_random_checkpoint
 from benchmarks.faithfulness_data import DATA, read_dev
 from benchmarks.output import publish
+from models.abstractive.checkpoint import GenerationOverrides
 from models.abstractive.engine import Seq2SeqEngine, open_engine
 from models.article import read_article
 from models.attribution import summary_spans
@@ -49,6 +53,13 @@ def main() -> int:
     parser.add_argument("--compute-type", default="float32")
     parser.add_argument("--articles", type=int, default=8)
     parser.add_argument("--systems", type=int, default=4)
+    parser.add_argument(
+        "--new-tokens",
+        type=int,
+        default=None,
+        help="force every generation to this many tokens (a random model's length is not "
+        "a trained one's); default: the checkpoint's settings",
+    )
     parser.add_argument("--threads", type=int, default=None, help="default: every core")
     parser.add_argument("--data", type=Path, default=DATA)
     parser.add_argument("--out", type=Path, default=HERE / "results" / "model_support")
@@ -63,7 +74,12 @@ def main() -> int:
                          threads=args.threads)  # fmt: skip
     if not isinstance(engine, Seq2SeqEngine):
         raise SystemExit(f"the model did not load: {engine.reason}")
-    report = measure(engine, args.data, args.articles, args.systems)
+    forced = (
+        GenerationOverrides(min_length=args.new_tokens + 1, max_length=args.new_tokens + 1)
+        if args.new_tokens
+        else None
+    )
+    report = measure(engine, args.data, args.articles, args.systems, forced)
     report.update(
         model=args.shape.stem if args.shape else args.model,
         backend=engine.generator.name,
@@ -76,7 +92,13 @@ def main() -> int:
     return 0
 
 
-def measure(engine: Seq2SeqEngine, data: Path, articles: int, systems: int) -> dict[str, Any]:
+def measure(
+    engine: Seq2SeqEngine,
+    data: Path,
+    articles: int,
+    systems: int,
+    generation: GenerationOverrides | None = None,
+) -> dict[str, Any]:
     texts, outputs = read_dev(data)
     ids = sorted(texts)
     picked = [ids[(i * len(ids)) // articles] for i in range(articles)]
@@ -86,7 +108,7 @@ def measure(engine: Seq2SeqEngine, data: Path, articles: int, systems: int) -> d
     for key in picked:
         article = read_article(texts[key])
         began = time.perf_counter()
-        summary = engine.summarize(article)
+        summary = engine.summarize(article, generation)
         generated = (time.perf_counter() - began) * 1000
         generation_ms.append(generated)
         generated_tokens.append(len(engine.checkpoint.tokenizer(summary.text)["input_ids"]))

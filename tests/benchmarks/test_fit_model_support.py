@@ -12,19 +12,29 @@ import pytest
 
 from benchmarks.faithfulness_data import MODES, Row
 from benchmarks.fit_faithfulness import fit, predict
-from benchmarks.fit_model_support import final_weights, nested, stack_features, write_weights
+from benchmarks.fit_model_support import (
+    earned,
+    final_weights,
+    nested,
+    stack_features,
+    write_weights,
+)
 from models.faithfulness import MODELS, score
 from models.model_support import FoldWeights, load_weights
 
 
-def _rows(count: int = 240) -> tuple[list[Row], np.ndarray, np.ndarray]:
-    """Rows of 16 summaries per article whose label the model score predicts well."""
+def _rows(count: int = 240, lexical: float = 0.0) -> tuple[list[Row], np.ndarray, np.ndarray]:
+    """Rows of 16 summaries per article whose label the model score predicts well, and
+    the lexical signals by `lexical` (0: not at all)."""
     rng = random.Random(0)
     rows, loglik = [], []
     for index in range(count):
         faithful = int(rng.random() < 0.7)
         signals = {
-            mode: {name: rng.uniform(0.3, 1.0) for name in MODELS[mode].coefficients}
+            mode: {
+                name: rng.uniform(0.3, 0.7) + lexical * faithful
+                for name in MODELS[mode].coefficients
+            }
             for mode in MODES
         }
         rows.append(Row(f"a{index // 16}", "s", "abstractive", faithful, signals))
@@ -72,3 +82,10 @@ def test_a_score_that_predicts_the_label_raises_the_nested_auc() -> None:
     assert report["lexical support alone"][0] < 0.65
     assert report["model score alone"][0] > 0.8
     assert report["lexical + model (stacked)"][0] > 0.8
+
+
+def test_a_score_that_does_not_raise_the_auc_earns_no_weight() -> None:
+    rows, labels, loglik = _rows(lexical=0.2)
+    says_nothing = np.full(len(rows), -3.0)  # the same for every summary
+    assert not earned(nested(rows, labels, says_nothing, "lexical"), "lexical")
+    assert earned(nested(rows, labels, loglik, "lexical"), "lexical")
