@@ -64,21 +64,21 @@ def open_judge(settings: Settings, engine: AbstractiveEngine | None) -> Judge | 
 
 
 async def judge(
-    judge: Judge | None,
+    judging: Judge | None,
     owner: ModelOwner | None,
     article: Article,
     sentences: Sequence[str],
     cancel: Cancellation,
 ) -> Judgement | None:
     """The model's judgement of the summary `sentences`; None when judging is off."""
-    if judge is None or owner is None or not sentences:
+    if judging is None or owner is None or not sentences:
         return None
     try:
         outcome = await owner.run(Scoring(article, tuple(sentences)), cancel, "admitted")
     except (Cancelled, DeadlineExceeded):
         raise  # the request's own end
     except NewsumError as error:
-        return Judgement(error.message, judge.weights)
+        return Judgement(error.message, judging.weights)
     if not isinstance(outcome, SummaryLikelihood):  # the owner raises errors; this is a defect
-        return Judgement("the model answered something other than a score", judge.weights)
-    return Judgement(outcome, judge.weights)
+        return Judgement("the model answered something other than a score", judging.weights)
+    return Judgement(outcome, judging.weights)

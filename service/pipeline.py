@@ -2,7 +2,9 @@
 
 1. text owner: parse the body (JSON, plain text, an article page), read the
    article, rank it with TextRank — admitted in the request's lane;
-2. model owner: generate, when asked for and a model serves;
+2. model owner: generate, when asked for and a model serves; then, with
+   NEWSUM_MODEL_SUPPORT=on, score the summary under the model (service.judge;
+   /v1/attribute too, between reading the article and attributing);
 3. text owner: attribute the generated sentences, compare every summary with
    the lead and closing — already admitted, so never refused after the model
    has done its part. A request with no abstractive summary is answered at the
