@@ -15,6 +15,7 @@ from models.errors import ModelUnavailable
 from models.summarize import AbstractiveEngine
 from service.errors import install_error_handlers
 from service.judge import Judge, open_judge
+from service.judge import warm_up as warm_up_judge
 from service.metrics import Metrics
 from service.middleware import AccessControl, BodyLimit, RequestContext
 from service.openapi import publish_models
@@ -65,8 +66,10 @@ def create_app(settings: Settings | None = None, engines: Engines | None = None)
             # From here on, only their owner threads touch the models.
             abstractive = state.engines.abstractive
             if abstractive is not None and abstractive.status == "ok":
-                state.model = model_owner(abstractive, settings, metrics)
                 state.judge = _judge(settings, abstractive, state.waiting_for)
+                if state.judge is not None:
+                    await run_in_threadpool(warm_up_judge, abstractive)
+                state.model = model_owner(abstractive, settings, metrics)
             if state.engines.encoder is not None:
                 state.encoder = OwnedEncoder(state.engines.encoder, settings, metrics)
         except Exception as error:  # a broken model must not take the service down

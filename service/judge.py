@@ -21,6 +21,7 @@ from pathlib import Path
 
 from models.abstractive.cancel import Cancellation
 from models.abstractive.likelihood import ScoresLikelihood, SummaryLikelihood
+from models.article import read_article
 from models.errors import Cancelled, DeadlineExceeded, ModelUnavailable, NewsumError
 from models.model_support import WEIGHTS_FILE, FittedWeights, Judgement, load_weights
 from models.summarize import AbstractiveEngine
@@ -29,6 +30,7 @@ from service.owners import ModelOwner, Scoring
 from service.settings import Settings
 
 log = logging.getLogger("newsum")
+_WARM_UP_TEXT = "The minister arrived in Baghdad on Friday. Officials welcomed him."
 
 
 @dataclass(frozen=True)
@@ -61,6 +63,13 @@ def open_judge(settings: Settings, engine: AbstractiveEngine | None) -> Judge | 
         f"weights from {path}" if weights else "scored, not folded (no fitted weights)",
     )
     return Judge(weights)
+
+
+def warm_up(engine: AbstractiveEngine) -> None:
+    """One scoring pass before the owner starts, as generation is warmed up (service.state)."""
+    if isinstance(engine, ScoresLikelihood):
+        article = read_article(_WARM_UP_TEXT)
+        engine.likelihood(article, [article.sentences[0].text])
 
 
 async def judge(

@@ -170,7 +170,9 @@ class _SlowJudge(SlowEngine):
 
 
 def test_scoring_past_the_deadline_ends_the_request_as_any_work_past_it(sample_text: str) -> None:
-    for client in _client(_SlowJudge(judge_s=5.0), model_support="on", request_timeout_s=0.5):
+    engine = _SlowJudge(judge_s=0.0)  # quick to warm up; slow once serving
+    for client in _client(engine, model_support="on", request_timeout_s=0.5):
+        engine.judge_s = 5.0
         began = time.monotonic()
         response = client.post("/v1/attribute", json={"text": sample_text, "summary": SUMMARY})
         assert response.status_code == 504
