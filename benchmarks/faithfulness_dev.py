@@ -79,7 +79,7 @@ def main() -> int:
             values = [r.signals[mode][name] for r in rows]
             scores[f"{name} alone"] = sign * np.array([np.nan if v is None else v for v in values])
         table[mode] = {
-            name: {s: _auc_interval(labels, values, fold, groups, subsets[s]) for s in SUBSETS}
+            name: {s: auc_interval(labels, values, fold, groups, subsets[s]) for s in SUBSETS}
             for name, values in scores.items()
         }
         table[mode]["support, nested cross-validation"] = {
@@ -110,7 +110,7 @@ def auc(labels: np.ndarray, values: np.ndarray) -> float:
     return float((ranks[positives].sum() - count * (count + 1) / 2) / (count * others))
 
 
-def _auc_interval(
+def auc_interval(
     labels: np.ndarray,
     values: np.ndarray,
     fold: np.ndarray,

@@ -168,12 +168,7 @@ class ArticleEvidence(SentenceSet):
 
     def attribute(self, summary: str) -> tuple[GeneratedSentence, ...]:
         """`summary` split into sentences (offsets into it), each attributed to the article."""
-        spans = [
-            (s, e)
-            for p_start, p_end in split_paragraphs(summary)
-            for s, e in split_sentences(summary, p_start, p_end, self.article.language)
-        ]
-        return self.attribute_sentences(summary, spans)
+        return self.attribute_sentences(summary, summary_spans(summary, self.article.language))
 
     def attribute_sentences(
         self, summary: str, spans: Sequence[tuple[int, int]]
@@ -226,6 +221,15 @@ class ArticleEvidence(SentenceSet):
             for i in sorted(listed, key=lambda i: (-scores[i], i))
         )
         return GeneratedSentence(text, start, end, attributions, min(float(support), 1.0), missing)
+
+
+def summary_spans(summary: str, language: str) -> list[tuple[int, int]]:
+    """The (start, end) offsets of `summary`'s sentences, as attribution splits it."""
+    return [
+        (s, e)
+        for p_start, p_end in split_paragraphs(summary)
+        for s, e in split_sentences(summary, p_start, p_end, language)
+    ]
 
 
 def rescaled_cosines(vectors: np.ndarray, others: np.ndarray) -> np.ndarray:

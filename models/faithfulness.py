@@ -102,10 +102,10 @@ def score(signals: Mapping[str, float | None], mode: str) -> SummarySupport:
     """The support the `mode` fit ("lexical" or "embeddings") gives to `signals`."""
     model = MODELS[mode]
     used = tuple(name for name in model.coefficients if signals.get(name) is not None)
-    return SummarySupport(support=_sigmoid(model.logit(signals)), signals=used)
+    return SummarySupport(support=sigmoid(model.logit(signals)), signals=used)
 
 
-def _sigmoid(logit: float) -> float:
+def sigmoid(logit: float) -> float:
     # Written both ways so that exp never overflows, whatever the signals.
     if logit >= 0:
         return 1.0 / (1.0 + math.exp(-logit))

@@ -20,7 +20,8 @@ from models.errors import (
     ModelUnavailable,
     NewsumError,
 )
-from models.faithfulness import summary_support
+from models.faithfulness import SummarySupport, summary_support
+from models.model_support import Judgement, fold
 from models.textrank import Pick, summarize_textrank
 from models.types import (
     AbstractiveSummary,
@@ -145,8 +146,12 @@ def assemble(
     textrank: ExtractiveSummary | None,
     generated: AbstractiveSummary | None,
     encoder: SentenceEncoder | None = None,
+    judgement: Judgement | None = None,
 ) -> Report:
-    """Attribute the generated sentences and compare every summary with the lead and closing."""
+    """Attribute the generated sentences and compare every summary with the lead and closing.
+
+    `judgement`: the served model's score of the generated summary, when it is on.
+    """
     timings: dict[str, float] = {}
     if textrank:
         timings["textrank"] = textrank.elapsed_ms
@@ -158,7 +163,7 @@ def assemble(
         evidence = ArticleEvidence(article, encoder)
         spans = [(s.start, s.end) for s in generated.sentences]
         sentences = evidence.attribute_sentences(generated.text, spans)
-        whole = summary_support(evidence, sentences)
+        whole = _judged(summary_support(evidence, sentences), evidence, judgement)
         generated = replace(
             generated,
             sentences=sentences,
@@ -187,12 +192,16 @@ def assemble(
 
 
 def attribute_summary(
-    article: Article, summary: str, *, encoder: SentenceEncoder | None = None
+    article: Article,
+    summary: str,
+    *,
+    encoder: SentenceEncoder | None = None,
+    judgement: Judgement | None = None,
 ) -> AttributionReport:
     """Any summary attributed sentence by sentence, and compared with the lead and closing."""
     evidence = ArticleEvidence(article, encoder)
     sentences = evidence.attribute(summary)
-    whole = summary_support(evidence, sentences)
+    whole = _judged(summary_support(evidence, sentences), evidence, judgement)
     return AttributionReport(
         article=article,
         sentences=sentences,
@@ -200,6 +209,15 @@ def attribute_summary(
         support=whole.support if whole else None,
         support_signals=whole.signals if whole else (),
     )
+
+
+def _judged(
+    whole: SummarySupport | None, evidence: ArticleEvidence, judgement: Judgement | None
+) -> SummarySupport | None:
+    # The model's score joins the lexical support fitted for the same mode.
+    if whole is None or judgement is None:
+        return whole
+    return fold(whole, "embeddings" if evidence.encoder is not None else "lexical", judgement)
 
 
 def _encode(evidence: ArticleEvidence | None) -> Encode | None:

@@ -11,7 +11,11 @@ from fastapi import FastAPI
 from fastapi.concurrency import run_in_threadpool
 from fastapi.middleware.cors import CORSMiddleware
 
+from models.errors import ModelUnavailable
+from models.summarize import AbstractiveEngine
 from service.errors import install_error_handlers
+from service.judge import Judge, open_judge
+from service.judge import warm_up as warm_up_judge
 from service.metrics import Metrics
 from service.middleware import AccessControl, BodyLimit, RequestContext
 from service.openapi import publish_models
@@ -46,6 +50,15 @@ def _loading(settings: Settings) -> Engines:
     )
 
 
+def _judge(settings: Settings, engine: AbstractiveEngine, waiting_for: list[str]) -> Judge | None:
+    # A weights file that cannot be read keeps the service not ready, saying why.
+    try:
+        return open_judge(settings, engine)
+    except ModelUnavailable as error:
+        waiting_for.append(f"model support: {error.message}")
+        return None
+
+
 def create_app(settings: Settings | None = None, engines: Engines | None = None) -> FastAPI:
     """The service. Without `engines`, the models the settings name load after startup."""
     settings = settings or Settings()
@@ -60,6 +73,14 @@ def create_app(settings: Settings | None = None, engines: Engines | None = None)
             await run_in_threadpool(warm_up, state.engines)
             state.waiting_for = not_ready_parts(settings, state.engines, loaded=engines is None)
             # From here on, only their owner threads touch the models.
+            # Each serving model judges summaries too when NEWSUM_MODEL_SUPPORT is on.
+            for engine in state.engines.abstractive_models():
+                judging = (
+                    _judge(settings, engine, state.waiting_for) if engine.status == "ok" else None
+                )
+                if judging is not None:
+                    await run_in_threadpool(warm_up_judge, engine)
+                    state.judges[engine.name] = judging
             state.models = start_model_owners(state.engines.abstractive_models(), settings, metrics)
             if state.engines.abstractive is not None:
                 state.model = state.models.get(state.engines.abstractive.name)

@@ -2,22 +2,26 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
+from models.abstractive.cancel import Cancellation
 from models.abstractive.checkpoint import GenerationOverrides
+from models.abstractive.likelihood import ScoresLikelihood, SummaryLikelihood
 from models.abstractive.streaming import SentenceObserver, summarize_streaming
 from models.embeddings import SentenceEncoder
-from models.errors import NewsumError
+from models.errors import GenerationFailed, ModelUnavailable, NewsumError
 from models.summarize import AbstractiveEngine
 from models.types import AbstractiveSummary, Article
 from service.metrics import Metrics
 from service.owner import Job, Owner
 from service.settings import Settings
 
+log = logging.getLogger("newsum.owner")
 TextWork = Callable[[], Any]
 
 
@@ -29,9 +33,18 @@ class Generation:
     on_sentence: SentenceObserver | None = None
 
 
+@dataclass(frozen=True)
+class Scoring:
+    """A summary to score under the model (models.abstractive.likelihood), not to generate."""
+
+    article: Article
+    sentences: tuple[str, ...]
+
+
 GenerationOutcome = AbstractiveSummary | NewsumError
+ModelOutcome = GenerationOutcome | SummaryLikelihood
 TextOwner = Owner[TextWork, Any]
-ModelOwner = Owner[Generation, GenerationOutcome]
+ModelOwner = Owner[Generation | Scoring, ModelOutcome]
 
 
 def text_owner(settings: Settings, metrics: Metrics) -> TextOwner:
@@ -68,26 +81,28 @@ def model_owner(
     """The one thread that uses `engine`; with micro-batching it takes several requests at once."""
     batching = settings.batch_window_ms > 0
 
-    def generate(jobs: list[Job[Generation, GenerationOutcome]]) -> list[GenerationOutcome]:
+    def generate(jobs: list[Job[Generation | Scoring, ModelOutcome]]) -> list[ModelOutcome]:
         # One generate() call shares one set of options: group, then answer in order.
-        groups: dict[GenerationOverrides | None, list[int]] = {}
-        outcomes: list[GenerationOutcome | None] = [None] * len(jobs)
+        groups: dict[GenerationOverrides | None, list[tuple[int, Generation]]] = {}
+        outcomes: list[ModelOutcome | None] = [None] * len(jobs)
         for position, job in enumerate(jobs):
             generation = job.payload
-            if generation.on_sentence is not None:  # a stream: a batch of one, handed on
+            if isinstance(generation, Scoring):  # one scoring pass each, in the batch's turn
+                outcomes[position] = _score(engine, generation, job.cancel)
+            elif generation.on_sentence is not None:  # a stream: a batch of one, handed on
                 outcomes[position] = summarize_streaming(
                     engine, generation.article, generation.options, job.cancel,
                     generation.on_sentence,
                 )  # fmt: skip
             else:
-                groups.setdefault(generation.options, []).append(position)
-        for options, positions in groups.items():
+                groups.setdefault(generation.options, []).append((position, generation))
+        for options, members in groups.items():
             results = engine.summarize_batch(
-                [jobs[p].payload.article for p in positions],
+                [generation.article for _, generation in members],
                 options,
-                [jobs[p].cancel for p in positions],
+                [jobs[position].cancel for position, _ in members],
             )
-            for position, result in zip(positions, results, strict=True):
+            for (position, _), result in zip(members, results, strict=True):
                 outcomes[position] = result
         return [outcome for outcome in outcomes if outcome is not None]
 
@@ -119,6 +134,18 @@ class OwnedEncoder:
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
         return self.owner.call(list(texts), self._timeout_s)
+
+
+def _score(engine: AbstractiveEngine, scoring: Scoring, cancel: Cancellation) -> ModelOutcome:
+    if not isinstance(engine, ScoresLikelihood):
+        return ModelUnavailable(f"the model {engine.name} cannot score a summary")
+    try:
+        return engine.likelihood(scoring.article, scoring.sentences, cancel)
+    except NewsumError as error:  # stopped (deadline, client gone): that request's error
+        return error
+    except Exception as error:  # a defect: this summary is not scored, the batch goes on
+        log.exception("the model failed while scoring a summary")
+        return GenerationFailed(f"the model failed while scoring ({type(error).__name__})")
 
 
 def _run_each(jobs: list[Job[TextWork, Any]]) -> list[Any]:

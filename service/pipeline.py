@@ -2,7 +2,9 @@
 
 1. text owner: parse the body (JSON, plain text, an article page), read the
    article, rank it with TextRank — admitted in the request's lane;
-2. model owner: generate, when asked for and a model serves;
+2. model owner: generate, when asked for and a model serves; then, with
+   NEWSUM_MODEL_SUPPORT=on, score the summary under the model (service.judge;
+   /v1/attribute too, between reading the article and attributing);
 3. text owner: attribute the generated sentences, compare every summary with
    the lead and closing — already admitted, so never refused after the model
    has done its part. A request with no abstractive summary is answered at the
@@ -22,6 +24,8 @@ from typing import Any, TypeVar
 from models.abstractive.cancel import Cancellation
 from models.abstractive.routing import requested_engine, route
 from models.article import check_text, read_article
+from models.attribution import summary_spans
+from models.model_support import Judgement
 from models.summarize import (
     AbstractiveEngine,
     assemble,
@@ -33,6 +37,7 @@ from models.summarize import (
 from models.textrank import summarize_textrank
 from models.types import AbstractiveSummary, Article, ExtractiveSummary
 from service.errors import ApiError
+from service.judge import judge
 from service.metrics import Metrics
 from service.owner import Lane, cancel_on_disconnect
 from service.owners import Generation, ModelOwner
@@ -88,18 +93,59 @@ async def attribute(
 ) -> str:
     """The JSON answer for any summary attributed to its article, made on the text owner."""
     cancel = Cancellation(timeout_s=context.settings.request_timeout_s)
+    state = context.state
 
-    def work() -> str:
+    def work() -> str | _Attributing:
         body = parse()
         article = _read(context.settings, body)
         check_text(body.summary, "summary", context.settings.max_summary_chars)
         cancel.raise_if_stopped()
-        started = time.perf_counter()
-        report = attribute_summary(article, body.summary, encoder=context.state.encoder)
-        context.metrics.observe_stages({"attribution": (time.perf_counter() - started) * 1000})
-        return attribute_response(report).model_dump_json()
+        # The model that would summarise the article judges the summary first (stage 2,
+        # when NEWSUM_MODEL_SUPPORT is on); attribution follows (stage 3).
+        judge_name = route(state.engines.abstractive_models(), article.language).name
+        if judge_name in state.judges and judge_name in state.models:
+            spans = summary_spans(body.summary, article.language)
+            sentences = tuple(body.summary[s:e] for s, e in spans)
+            return _Attributing(article, body.summary, sentences, judge_name)
+        return _attributed(context, article, body.summary, None)
 
-    return await _watched(_text(context, work, cancel, "interactive"), cancel, is_disconnected)
+    async def stages() -> str:
+        first = await _text(context, work, cancel, "interactive")
+        if isinstance(first, str):
+            return first
+        judgement = await judge(
+            state.judges.get(first.model),
+            state.models.get(first.model),
+            first.article,
+            first.sentences,
+            cancel,
+        )
+        return await _text(
+            context,
+            lambda: _attributed(context, first.article, first.summary, judgement),
+            cancel,
+            "admitted",
+        )
+
+    return await _watched(stages(), cancel, is_disconnected)
+
+
+@dataclass(frozen=True)
+class _Attributing:
+    article: Article
+    summary: str
+    sentences: tuple[str, ...]  # as attribution splits the summary
+    model: str  # the model that judges it
+
+
+def _attributed(
+    context: Context, article: Article, summary: str, judgement: Judgement | None
+) -> str:
+    """The attribute answer: `summary` attributed (and judged, when the model did), as JSON."""
+    started = time.perf_counter()
+    report = attribute_summary(article, summary, encoder=context.state.encoder, judgement=judgement)
+    context.metrics.observe_stages({"attribution": (time.perf_counter() - started) * 1000})
+    return attribute_response(report).model_dump_json()
 
 
 async def _summarize(
@@ -115,9 +161,18 @@ async def _summarize(
     prepared = await _text(context, prepare, cancel, lane)
     if isinstance(prepared, str):
         return prepared
+    state = context.state
     outcome = await _generate(context, prepared, cancel, lane)
     generated = settle_generation(outcome, with_textrank=prepared.textrank is not None)
-    return await _text(context, lambda: _finish(context, prepared, generated), cancel, "admitted")
+    # The model judges its own summary when NEWSUM_MODEL_SUPPORT is on (service.judge).
+    sentences = [s.text for s in generated.sentences] if generated.status == "ok" else []
+    model = prepared.engine.name if prepared.engine is not None else ""
+    judgement = await judge(
+        state.judges.get(model), state.models.get(model), prepared.article, sentences, cancel
+    )
+    return await _text(
+        context, lambda: _finish(context, prepared, generated, judgement), cancel, "admitted"
+    )
 
 
 def read_request(
@@ -144,9 +199,16 @@ def read_request(
     return Prepared(body, article, textrank, engine)
 
 
-def _finish(context: Context, prepared: Prepared, generated: AbstractiveSummary | None) -> str:
+def _finish(
+    context: Context,
+    prepared: Prepared,
+    generated: AbstractiveSummary | None,
+    judgement: Judgement | None = None,
+) -> str:
     """The answer: attribution and comparison, then the JSON text."""
-    report = assemble(prepared.article, prepared.textrank, generated, context.state.encoder)
+    report = assemble(
+        prepared.article, prepared.textrank, generated, context.state.encoder, judgement
+    )
     context.metrics.observe_stages(report.timings_ms)
     # Serialised here, not on the event loop: a long article's answer takes
     # tens of milliseconds to build (50,000 boilerplate spans: hundreds).
@@ -163,11 +225,13 @@ async def _generate(
     body = prepared.body
     options = body.generation.overrides() if body.generation else None
     try:
-        return await owner.run(Generation(prepared.article, options), cancel, lane)
+        outcome = await owner.run(Generation(prepared.article, options), cancel, lane)
     except ApiError:  # refused at admission: the whole request is
         raise
     except Exception as error:  # settled by the caller: degrade, or the request's error
         return error
+    assert isinstance(outcome, AbstractiveSummary)  # a generation's job answers a summary
+    return outcome
 
 
 def model_owner_for(context: Context, prepared: Prepared) -> ModelOwner | AbstractiveSummary:

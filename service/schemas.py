@@ -235,7 +235,12 @@ SUMMARY_SUPPORT = (
     "the sentences' support and cheap lexical checks, calibrated on expert consistency labels "
     "(README, 'Faithfulness'); null when the summary has no sentence."
 )
-SUPPORT_SIGNALS = "The signals `support` was computed from (those that apply to this article)."
+SUPPORT_SIGNALS = (
+    "The signals `support` was computed from (those that apply to this article); with "
+    "NEWSUM_MODEL_SUPPORT=on, also the served model's score, `model_loglik=<mean token "
+    "log-probability> (sentences: ...)`, followed by `; not folded: <why>` when it is not in "
+    "`support`, or `model_loglik: not scored: <why>`."
+)
 
 
 class GeneratedSentenceOut(_FromDomain):

@@ -115,6 +115,20 @@ class Settings(BaseSettings):
     max_batch_size: int = Field(
         8, ge=1, le=1024, description="Micro-batching: most articles per batch."
     )
+    model_support: Literal["on", "off"] = Field(
+        "off",
+        description="The served model as a second faithfulness judge: `on` scores each summary "
+        "by its log-likelihood under the model (one more pass on the model's thread per "
+        "summary, /v1/attribute too) and folds it into `support` where weights were fitted for "
+        "that model (README, 'The model as a second judge'); off by default: unvalidated here.",
+    )
+    model_support_weights: str | None = Field(
+        None,
+        min_length=1,
+        description="The JSON file of the model's fitted support weights "
+        "(benchmarks/fit_model_support.py); default: model_support.json in the checkpoint's "
+        "folder. Without one the model's score is reported but not folded into `support`.",
+    )
 
     # Capacity and time.
     cpu_workers: int = Field(

@@ -17,6 +17,7 @@ from models.article import read_article
 from models.attribution import ArticleEvidence
 from models.embeddings import SentenceEncoder
 from models.summarize import AbstractiveEngine
+from service.judge import Judge
 from service.metrics import Metrics
 from service.owners import ModelOwner, OwnedEncoder, TextOwner
 from service.settings import Settings
@@ -55,6 +56,8 @@ class ServiceState:
     model: ModelOwner | None = None  # the default model's, also in `models`
     encoder: OwnedEncoder | None = None
     models: dict[str, ModelOwner] = field(default_factory=dict)  # each serving model's owner
+    # Each model that judges summaries (NEWSUM_MODEL_SUPPORT on), by name (service.judge).
+    judges: dict[str, Judge] = field(default_factory=dict)
 
     def close(self) -> None:
         owners = [*self.models.values(), self.encoder.owner if self.encoder else None, self.text]

@@ -34,13 +34,13 @@ from typing import Any
 from fastapi.sse import EventSourceResponse, format_sse_event
 
 from models.abstractive.cancel import Cancellation
+from models.abstractive.likelihood import SummaryLikelihood
 from models.summarize import settle_generation
 from models.types import AbstractiveSummary, GeneratedSentence
 from service import pipeline
 from service import stream_stages as stages
 from service.errors import describe
-from service.owner import Job, cancel_on_disconnect
-from service.owners import Generation, GenerationOutcome
+from service.owner import cancel_on_disconnect
 from service.schemas import SummarizeRequest
 
 EVENT_STREAM = "text/event-stream"
@@ -86,7 +86,7 @@ async def summarize_events(
 async def _events(
     context: pipeline.Context,
     opening: stages.Opening,
-    generation: Job[Generation, GenerationOutcome] | AbstractiveSummary | None,
+    generation: stages.Admitted | AbstractiveSummary | None,
     sentences: asyncio.Queue[GeneratedSentence],
     cancel: Cancellation,
     started: float,
@@ -118,15 +118,13 @@ async def _events(
 
 async def _generate(
     context: pipeline.Context,
-    job: Job[Generation, GenerationOutcome],
+    admitted: stages.Admitted,
     sentences: asyncio.Queue[GeneratedSentence],
     attribute: stages.SentenceAttribution,
 ) -> AsyncIterator[bytes | AbstractiveSummary]:
     """`sentence` events (and keep-alives) while the model generates, then the summary."""
-    model = context.state.model
-    assert model is not None  # it admitted the job
     # Ends at the deadline even if the model cannot stop (CTranslate2's beam search).
-    outcome = asyncio.ensure_future(model.outcome(job))
+    outcome = asyncio.ensure_future(admitted.owner.outcome(admitted.job))
     try:
         while True:
             if not sentences.empty():
@@ -144,9 +142,9 @@ async def _generate(
             arrival.cancel()  # an item it was woken for stays in the queue
             if not done:
                 yield format_sse_event(comment="keep-alive")
-        generated = settle_generation(
-            outcome.result(), with_textrank=attribute.prepared.textrank is not None
-        )
+        result = outcome.result()
+        assert not isinstance(result, SummaryLikelihood)  # a generation's job answers a summary
+        generated = settle_generation(result, with_textrank=attribute.prepared.textrank is not None)
     finally:
         outcome.cancel()  # a stream given up: the job leaves the queue or stops
     yield generated

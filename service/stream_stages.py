@@ -16,8 +16,9 @@ from models.attribution import ArticleEvidence
 from models.summarize import assemble, settle_generation
 from models.types import AbstractiveSummary, GeneratedSentence
 from service import pipeline
+from service.judge import judge
 from service.owner import Job
-from service.owners import Generation, GenerationOutcome
+from service.owners import Generation, ModelOutcome, ModelOwner, Scoring
 from service.schemas import (
     AbstractiveOut,
     ArticleOut,
@@ -65,9 +66,9 @@ def admit_generation(
     prepared: pipeline.Prepared,
     cancel: Cancellation,
     on_sentence: Callable[[GeneratedSentence], None],
-) -> Job[Generation, GenerationOutcome] | AbstractiveSummary | None:
-    """The generation queued on the model owner (or refused: 503), the block of a model
-    that cannot serve, or None when no abstractive summary was asked for."""
+) -> Admitted | AbstractiveSummary | None:
+    """The generation queued on the routed model's owner (or refused: 503), the block of
+    a model that cannot serve, or None when no abstractive summary was asked for."""
     body = prepared.body
     if "abstractive" not in body.methods:
         return None
@@ -76,7 +77,15 @@ def admit_generation(
         # Asked for alone, a model that cannot serve is the request's error (503).
         return settle_generation(owner, with_textrank=prepared.textrank is not None)
     options = body.generation.overrides() if body.generation else None
-    return owner.admit(Generation(prepared.article, options, on_sentence), cancel)
+    return Admitted(owner, owner.admit(Generation(prepared.article, options, on_sentence), cancel))
+
+
+@dataclass(frozen=True)
+class Admitted:
+    """A generation queued on its model's owner, which alone can wait for its outcome."""
+
+    owner: ModelOwner
+    job: Job[Generation | Scoring, ModelOutcome]
 
 
 def deliver_to(queue: asyncio.Queue[GeneratedSentence]) -> Callable[[GeneratedSentence], None]:
@@ -130,9 +139,16 @@ async def final_block(
 ) -> dict[str, Any]:
     """The `abstractive` event: the JSON answer's block and comparison (`assemble`)."""
 
+    # The model judges its own summary when NEWSUM_MODEL_SUPPORT is on (service.judge).
+    state, article = context.state, opening.prepared.article
+    sentences = [s.text for s in generated.sentences] if generated.status == "ok" else []
+    model = generated.model or ""
+    judgement = await judge(
+        state.judges.get(model), state.models.get(model), article, sentences, cancel
+    )
+
     def work() -> dict[str, Any]:
-        article = opening.prepared.article
-        report = assemble(article, None, generated, context.state.encoder)
+        report = assemble(article, None, generated, context.state.encoder, judgement)
         context.metrics.observe_stages(report.timings_ms)
         assert report.summaries.abstractive is not None
         summary = _dump(AbstractiveOut, report.summaries.abstractive)

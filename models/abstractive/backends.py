@@ -64,6 +64,12 @@ class Generator(Protocol):
         on_tokens: TokenObserver | None = None,
     ) -> list[list[int] | None]: ...
 
+    def score(
+        self, batch: Sequence[Sequence[int]], labels: Sequence[Sequence[int]]
+    ) -> list[list[float]]:
+        """Each label token's log-probability given its source and the labels before it."""
+        ...
+
 
 def open_generator(
     checkpoint: Checkpoint,
@@ -166,6 +172,29 @@ class TorchGenerator:
             results.append(row)
         return results
 
+    def score(
+        self, batch: Sequence[Sequence[int]], labels: Sequence[Sequence[int]]
+    ) -> list[list[float]]:
+        """One teacher-forced pass: the labels, shifted right after the decoder start token
+        (the model's own shift), are the decoder's input; padding is -100, which it ignores."""
+        import torch
+
+        longest, targets = max(map(len, batch)), max(map(len, labels))
+        input_ids = torch.full((len(batch), longest), self._pad, dtype=torch.long)
+        attention_mask = torch.zeros((len(batch), longest), dtype=torch.long)
+        label_ids = torch.full((len(batch), targets), -100, dtype=torch.long)
+        for row, (ids, target) in enumerate(zip(batch, labels, strict=True)):
+            input_ids[row, : len(ids)] = torch.tensor(ids)
+            attention_mask[row, : len(ids)] = 1
+            label_ids[row, : len(target)] = torch.tensor(target)
+        with torch.inference_mode():
+            logits = self.model(
+                input_ids=input_ids, attention_mask=attention_mask, labels=label_ids
+            ).logits
+            picked = label_ids.clamp(min=0).unsqueeze(-1)
+            log_probs = logits.float().log_softmax(-1).gather(-1, picked).squeeze(-1)
+        return [row[: len(t)] for row, t in zip(log_probs.tolist(), labels, strict=True)]
+
 
 class CTranslate2Generator:
     """CTranslate2's Translator on the CPU (OpenNMT; Klein et al. 2020), converted once."""
@@ -225,6 +254,16 @@ class CTranslate2Generator:
             else list(self._tokenizer.convert_tokens_to_ids(result.hypotheses[0]))
             for result, cancel in zip(results, cancels, strict=True)
         ]
+
+    def score(
+        self, batch: Sequence[Sequence[int]], labels: Sequence[Sequence[int]]
+    ) -> list[list[float]]:
+        """Translator.score_batch: it adds the decoder start and the end token itself, so the
+        labels go without their final end token and come back with its log-probability."""
+        source = [self._tokenizer.convert_ids_to_tokens(list(ids)) for ids in batch]
+        target = [self._tokenizer.convert_ids_to_tokens(list(t[:-1])) for t in labels]
+        results = self.translator.score_batch(source, target, max_input_length=0)
+        return [list(result.log_probs) for result in results]
 
 
 class _Steps:

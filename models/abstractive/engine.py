@@ -28,6 +28,7 @@ from models.abstractive.checkpoint import (
     load_checkpoint,
 )
 from models.abstractive.languages import UNKNOWN_SCOPE, LanguageScope
+from models.abstractive.likelihood import SummaryLikelihood, likelihood
 from models.abstractive.model_input import ModelInput, fit_article
 from models.abstractive.streaming import SentenceObserver, SentenceTracker
 from models.errors import ModelUnavailable, NewsumError
@@ -104,6 +105,12 @@ class Seq2SeqEngine:
             else:
                 results.append(self.finish(article, model_input, ids, elapsed_ms))
         return results
+
+    def likelihood(
+        self, article: Article, sentences: Sequence[str], cancel: Cancellation | None = None
+    ) -> SummaryLikelihood:
+        """How likely this model finds each summary sentence given `article` (BARTScore)."""
+        return likelihood(self.checkpoint, self.generator, article, sentences, cancel)
 
     def prepare(self, article: Article) -> ModelInput:
         c = self.checkpoint

@@ -54,6 +54,7 @@ class _Scripted:
         batch: Sequence[Sequence[int]],
         settings: GenerationSettings,
         cancels: Sequence[Cancellation],
+        on_tokens: object = None,
     ) -> list[list[int] | None]:
         return [list(self.ids) for _ in batch]
 

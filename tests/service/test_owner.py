@@ -15,12 +15,13 @@ import pytest
 
 from models.abstractive.cancel import Cancellation
 from models.abstractive.checkpoint import GenerationOverrides
+from models.abstractive.likelihood import SummaryLikelihood
 from models.article import read_article
-from models.errors import Cancelled, DeadlineExceeded, WorkerFailed
+from models.errors import Cancelled, DeadlineExceeded, ModelUnavailable, WorkerFailed
 from service.errors import ApiError
 from service.metrics import Metrics
 from service.owner import Job, Lane, Owner
-from service.owners import Generation, model_owner
+from service.owners import Generation, Scoring, model_owner
 from service.settings import Settings
 from tests.fakes import SlowEngine
 from tests.service.conftest import live_server
@@ -93,6 +94,54 @@ def test_different_generation_options_are_batched_apart() -> None:
         owner.close()
     assert all(o.status == "ok" for o in outcomes)
     assert sorted(engine.batches) == [2, 2]
+
+
+class _Judging(SlowEngine):
+    """Scores a summary by how many sentences it has (wiring only), recording each call."""
+
+    def __init__(self) -> None:
+        super().__init__(steps=2, step_s=0.01)
+        self.scored: list[tuple[str, ...]] = []
+
+    def likelihood(
+        self, article: Any, sentences: Sequence[str], cancel: Cancellation | None = None
+    ) -> SummaryLikelihood:
+        self.scored.append(tuple(sentences))
+        return SummaryLikelihood(self.name, -float(len(sentences)), (), len(sentences), False)
+
+
+def test_scorings_in_a_batch_are_answered_beside_its_generations() -> None:
+    engine = _Judging()
+    owner = _batching(engine)
+    jobs: list[Generation | Scoring] = [
+        Generation(ARTICLES[0], None),
+        Scoring(ARTICLES[1], ("One.", "Two.")),
+        Generation(ARTICLES[2], None),
+    ]
+
+    async def all_of() -> list[Any]:
+        return await asyncio.gather(*(owner.run(job, Cancellation(10)) for job in jobs))
+
+    try:
+        generated, judged, also_generated = asyncio.run(all_of())
+    finally:
+        owner.close()
+    assert engine.batches == [2], "the two generations still share one batch"
+    assert engine.scored == [("One.", "Two.")]
+    assert judged.summary == -2.0
+    assert [generated.text, also_generated.text] == [
+        ARTICLES[0].sentences[0].text,
+        ARTICLES[2].sentences[0].text,
+    ]
+
+
+def test_an_engine_that_cannot_score_answers_a_scoring_with_model_unavailable() -> None:
+    owner = _batching(SlowEngine(steps=1, step_s=0))
+    try:
+        with pytest.raises(ModelUnavailable, match="cannot score"):
+            asyncio.run(owner.run(Scoring(ARTICLES[0], ("One.",)), Cancellation(10)))
+    finally:
+        owner.close()
 
 
 def test_without_a_window_the_owner_runs_one_generation_at_a_time() -> None:

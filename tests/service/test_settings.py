@@ -39,6 +39,8 @@ def test_the_defaults_are_valid() -> None:
         {"NEWSUM_BATCH_QUEUE_SHARE": "1", "NEWSUM_RATE_LIMIT_PER_MINUTE": "0"},
         {"NEWSUM_MODELS": "owner/de, ./folder", "NEWSUM_MODEL_LANGUAGES": "owner/de=de+de-AT"},
         {"NEWSUM_MODEL": "none", "NEWSUM_MODELS": "owner/de", "NEWSUM_MODEL_LANGUAGES": ""},
+        {"NEWSUM_MODEL_SUPPORT": "on", "NEWSUM_MODEL_SUPPORT_WEIGHTS": "/srv/weights.json"},
+        {"NEWSUM_MODEL_SUPPORT": "off"},
     ],
 )
 def test_good_settings_load(monkeypatch: pytest.MonkeyPatch, environment: dict[str, str]) -> None:
@@ -62,6 +64,14 @@ def test_several_models_and_their_languages_are_read_in_routing_order(
     assert settings.model_languages["./fr-model"].languages is None  # every language
     monkeypatch.setenv("NEWSUM_MODEL", "none")
     assert load_settings().abstractive_models == ["owner/de", "./fr-model"]
+
+
+def test_the_model_as_a_second_judge_is_off_unless_turned_on(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    assert load_settings().model_support == "off"
+    monkeypatch.setenv("NEWSUM_MODEL_SUPPORT", "on")
+    assert load_settings().model_support == "on"
 
 
 def test_the_log_level_is_read_case_insensitively(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -148,6 +158,10 @@ def test_the_log_level_is_read_case_insensitively(monkeypatch: pytest.MonkeyPatc
         (
             {"NEWSUM_MODEL_LANGUAGES": "sshleifer/distilbart-cnn-12-6:en"},
             "each entry is model=code+code",
+        ),
+        (
+            {"NEWSUM_MODEL_SUPPORT": "yes"},
+            "NEWSUM_MODEL_SUPPORT='yes': Input should be 'on' or 'off'",
         ),
     ],
 )
