@@ -36,6 +36,10 @@ from models.segment import split_paragraphs, split_sentences
 from models.summarize import unavailable
 from models.types import AbstractiveSummary, Article, GeneratedSentence
 
+# Characters after which a sentence splitter may end a sentence: Latin, CJK, Arabic and
+# Devanagari full stops, question and exclamation marks, the ellipsis, a line break.
+_SENTENCE_END_CHARACTERS = frozenset(".!?…。！？؟।\n")
+
 
 class Seq2SeqEngine:
     """Summaries from one checkpoint on one backend.
@@ -54,6 +58,7 @@ class Seq2SeqEngine:
     ) -> None:
         self.checkpoint = checkpoint
         self.generator = generator
+        self._ends: dict[int, bool] = {}  # token id -> may end a sentence (streaming)
         # The languages it serves: configured, else its model card's (models.abstractive.languages).
         self.scope = scope or checkpoint.languages
 
@@ -132,7 +137,9 @@ class Seq2SeqEngine:
         settings = (options or GenerationOverrides()).apply(self.checkpoint.defaults)
         started = time.perf_counter()
         model_input = self.prepare(article)
-        tracker = SentenceTracker(lambda ids: self.decode(ids, article.language)[1], on_sentence)
+        tracker = SentenceTracker(
+            lambda ids: self.decode(ids, article.language)[1], on_sentence, self._might_end
+        )
         try:
             (ids,) = self.run([model_input.text], settings, [cancel], tracker.see)
         finally:
@@ -174,6 +181,17 @@ class Seq2SeqEngine:
             input_sentences=model_input.sentences,
             elapsed_ms=elapsed_ms,
         )
+
+    def _might_end(self, token: int) -> bool:
+        """Whether `token`'s text holds a character that can end a sentence (streaming's gate)."""
+        known = self._ends.get(token)
+        if known is None:
+            c = self.checkpoint
+            text = c.tokenizer.decode([token], skip_special_tokens=True)
+            known = self._ends[token] = bool(_SENTENCE_END_CHARACTERS.intersection(text)) or (
+                c.sentence_mark is not None and c.sentence_mark in text
+            )
+        return known
 
     def decode(
         self, ids: Sequence[int], language: str

@@ -10,6 +10,12 @@ abbreviation's period that the next word shows is no sentence end). When the
 generation ends, whatever is left of the final split is handed over, so the
 sentences handed over are the final split, first to last.
 
+Decoding and splitting the whole text again at every step would cost time
+quadratic in the summary's length on the model's thread, so the split is only
+looked at while one of the last few tokens holds a character that can end a
+sentence (`might_end`), or a sentence is waiting to settle; at other steps
+nothing can have become complete.
+
 Beam search keeps several candidates until its end; no token is final before
 then, so its sentences are all handed over when the search ends.
 """
@@ -31,6 +37,9 @@ if TYPE_CHECKING:
 log = logging.getLogger("newsum.streaming")
 
 SentenceObserver = Callable[[GeneratedSentence], None]
+# A sentence split needs its end mark, and may need a closing quote or bracket and the
+# next word's first token after it before the splitter sees the next sentence start.
+_LOOKBACK_TOKENS = 4
 # "sentences": each as soon as it is complete (greedy, on both backends); "at_end": all
 # when the generation ends (beam search).
 Streams = Literal["sentences", "at_end"]
@@ -48,8 +57,10 @@ class SentenceTracker:
         self,
         split: Callable[[list[int]], Sequence[GeneratedSentence]],
         on_sentence: SentenceObserver,
+        might_end: Callable[[int], bool] = lambda token: True,
     ) -> None:
         self._split: Callable[[list[int]], Sequence[GeneratedSentence]] | None = split
+        self._might_end = might_end
         self._on_sentence = on_sentence
         self.handed_over: list[GeneratedSentence] = []
         self._last_seen: Sequence[GeneratedSentence] = ()
@@ -58,6 +69,9 @@ class SentenceTracker:
         """Row `row`'s tokens generated so far (after each decoding step): a batch of one."""
         if self._split is None:
             return
+        waiting = len(self._last_seen) - 1 > len(self.handed_over)
+        if not waiting and not any(map(self._might_end, ids[-_LOOKBACK_TOKENS:])):
+            return  # no sentence end in sight: nothing can have become complete
         sentences = self._split(ids)
         # Complete: a later sentence has started. Settled: the same one step ago.
         while len(self.handed_over) < len(sentences) - 1:

@@ -115,6 +115,28 @@ def test_a_sentence_is_handed_over_only_once_it_has_settled() -> None:
     assert handed == splits[4]
 
 
+def test_the_split_is_only_looked_at_near_a_possible_sentence_end() -> None:
+    """No token that can end a sentence among the last few: no decode and split that step."""
+    first = GeneratedSentence("It rained.", 0, 10, (), None, ())
+    second = GeneratedSentence("Then", 11, 15, (), None, ())
+    splits: list[int] = []
+
+    def split(ids: list[int]) -> list[GeneratedSentence]:
+        splits.append(len(ids))
+        return [first, second] if len(ids) >= 3 else [first]
+
+    handed: list[GeneratedSentence] = []
+    period = 7  # the only token that may end a sentence
+    tracker = SentenceTracker(split, handed.append, lambda token: token == period)
+    for ids in ([1], [1, 2], [1, period], [1, period, 3], [1, period, 3, 4]):
+        tracker.see(0, ids)
+    assert splits == [2, 3, 4]  # not before the period
+    assert handed == [first]  # complete at 3 tokens, settled at 4
+    for length in range(5, 12):  # once the period is 4 tokens back, nothing waiting: no split
+        tracker.see(0, [1, period, 3, 4, *range(10, 10 + length - 4)])
+    assert splits == [2, 3, 4, 5]
+
+
 def test_an_engine_that_cannot_stream_hands_its_sentences_over_at_the_end(
     article: Article,
 ) -> None:
