@@ -21,6 +21,7 @@ from models.errors import NewsumError
 from models.summarize import METHODS, Method, attribute_summary, check_methods, summarize
 from models.textrank import MAX_SUMMARY_SENTENCES, PICKS
 from models.types import Comparison, Report, Rouge
+from service.cli_fetch import add_fetch_model, fetch_model
 from service.schemas import attribute_response, summarize_response
 from service.settings import Settings
 
@@ -135,25 +136,7 @@ def _parser() -> argparse.ArgumentParser:
     bench.set_defaults(run=_bench)
     _add_batch(commands)
 
-    fetch = commands.add_parser(
-        "fetch-model",
-        help="download a model ahead of time, convert it for CTranslate2, check that it loads",
-    )
-    fetch.add_argument(
-        "model", nargs="*", help="hub ids (default: NEWSUM_MODEL, then NEWSUM_MODELS)"
-    )
-    fetch.add_argument("--to", type=Path, help="folder to put one model in (default: the HF cache)")
-    fetch.add_argument(
-        "--backend", choices=["ctranslate2", "torch"], help="default: NEWSUM_BACKEND"
-    )
-    fetch.add_argument("--compute-type", help="default: NEWSUM_COMPUTE_TYPE")
-    fetch.add_argument(
-        "--no-convert",
-        action="store_true",
-        help="do not convert for CTranslate2 now (the first start on it converts once); "
-        "check the download on torch instead",
-    )
-    fetch.set_defaults(run=_fetch_model)
+    add_fetch_model(commands, lambda args: fetch_model(args, load_settings()))
     return parser
 
 
@@ -336,64 +319,6 @@ def _batch(args: argparse.Namespace) -> int:
     if args.stats:
         write_stats(stats, args.stats)
     return INTERRUPTED if stats.interrupted else 0
-
-
-def _fetch_model(args: argparse.Namespace) -> int:
-    settings = load_settings()
-    # The conversion's log lines (that it converts, how long it took) are this command's news.
-    logging.basicConfig(format="%(message)s")  # others' (the HTTP client's) at warning
-    logging.getLogger("newsum").setLevel(logging.INFO)
-    names = args.model or settings.abstractive_models
-    if not names:
-        print(
-            "newsum: no model to fetch: NEWSUM_MODEL is none, NEWSUM_MODELS empty", file=sys.stderr
-        )
-        return 2
-    if args.to and len(names) > 1:
-        print(f"newsum: --to takes one model; given: {len(names)}", file=sys.stderr)
-        return 2
-    # Every model is tried; the status is the worst of theirs.
-    return max(_fetch_one(name, args, settings) for name in names)
-
-
-def _fetch_one(name: str, args: argparse.Namespace, settings: Settings) -> int:
-    from models.abstractive.engine import Seq2SeqEngine, open_engine
-    from models.abstractive.fetch import fetch_checkpoint
-
-    backend = args.backend or settings.backend
-    compute_type = args.compute_type or settings.compute_type
-    if args.no_convert:
-        backend, compute_type = "torch", "float32"  # the reference: checks the weights as given
-    try:
-        folder = fetch_checkpoint(name, to=args.to, cache_dir=settings.model_cache_dir)
-    except NewsumError as error:  # this one is not fetched; the others may be
-        print(f"newsum: {error.code}: {error.message}", file=sys.stderr)
-        return 1
-    print(f"fetched {name} into {folder}; checking that it loads and generates on {backend} ...")
-    # Load through the production loader, from exactly where serving will look;
-    # for CTranslate2 this converts the checkpoint once and caches the result.
-    engine = open_engine(
-        str(folder) if args.to else name,
-        backend=backend,
-        compute_type=compute_type,
-        cache_dir=settings.model_cache_dir,
-    )
-    if not isinstance(engine, Seq2SeqEngine):
-        print(f"newsum: model_unavailable: {engine.reason}", file=sys.stderr)
-        return 1
-    probe = read_article("The minister visited Baghdad on Friday. Talks on security went well.")
-    summary = engine.summarize(probe)
-    checkpoint = engine.checkpoint
-    print(
-        f"ok: {engine.generator.name}, input limit {checkpoint.max_input_tokens} tokens, "
-        f"defaults {checkpoint.defaults}, languages {engine.scope.describe()} "
-        f"({engine.scope.source}); probe summary: {summary.text!r}"
-    )
-    if args.no_convert:
-        print("not converted: a start on ctranslate2 (the default backend) converts it once")
-    if args.to:
-        print(f"serve it with: NEWSUM_MODEL={folder} newsum serve")
-    return 0
 
 
 def _print_report(report: Report, console: Console) -> None:
