@@ -147,20 +147,22 @@ def assemble(
     generated: AbstractiveSummary | None,
     encoder: SentenceEncoder | None = None,
     judgement: Judgement | None = None,
+    evidence: ArticleEvidence | None = None,
 ) -> Report:
     """Attribute the generated sentences and compare every summary with the lead and closing.
 
     `judgement`: the served model's score of the generated summary, when it is on.
+    `evidence`: the article's evidence when the caller has built it already (a stream,
+    which attributed each sentence as it came); else it is built here.
     """
     timings: dict[str, float] = {}
     if textrank:
         timings["textrank"] = textrank.elapsed_ms
-    evidence: ArticleEvidence | None = None
     if generated is not None and generated.status == "ok":
         timings["generation"] = generated.elapsed_ms or 0.0
         # Tie each generated sentence to the article sentences behind it.
         started = time.perf_counter()
-        evidence = ArticleEvidence(article, encoder)
+        evidence = evidence or ArticleEvidence(article, encoder)
         spans = [(s.start, s.end) for s in generated.sentences]
         sentences = evidence.attribute_sentences(generated.text, spans)
         whole = _judged(summary_support(evidence, sentences), evidence, judgement)

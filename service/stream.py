@@ -95,7 +95,7 @@ async def _events(
         for name, data in opening.events:
             yield _event(name, data)
         if generation is not None:
-            generated = generation
+            generated, evidence = generation, None
             if not isinstance(generation, AbstractiveSummary):
                 attribute = stages.SentenceAttribution(context, opening.prepared, cancel)
                 async for item in _generate(context, generation, sentences, attribute):
@@ -103,10 +103,10 @@ async def _events(
                         yield item
                     else:
                         generated = item
+                evidence = attribute.evidence
             assert isinstance(generated, AbstractiveSummary)
-            yield _event(
-                "abstractive", await stages.final_block(context, opening, generated, cancel)
-            )
+            block = await stages.final_block(context, opening, generated, cancel, evidence)
+            yield _event("abstractive", block)
         yield _event("done", {"elapsed_ms": round((time.perf_counter() - started) * 1000, 2)})
     except Exception as error:  # past the first byte, an error is the stream's last event
         code, message = describe(error)

@@ -136,6 +136,7 @@ async def final_block(
     opening: Opening,
     generated: AbstractiveSummary,
     cancel: Cancellation,
+    evidence: ArticleEvidence | None = None,
 ) -> dict[str, Any]:
     """The `abstractive` event: the JSON answer's block and comparison (`assemble`)."""
 
@@ -148,7 +149,8 @@ async def final_block(
     )
 
     def work() -> dict[str, Any]:
-        report = assemble(article, None, generated, context.state.encoder, judgement)
+        # The article's evidence the streamed sentences were attributed with, not a second one.
+        report = assemble(article, None, generated, context.state.encoder, judgement, evidence)
         context.metrics.observe_stages(report.timings_ms)
         assert report.summaries.abstractive is not None
         summary = _dump(AbstractiveOut, report.summaries.abstractive)
