@@ -14,6 +14,7 @@ from fastapi import Request
 from fastapi.exceptions import RequestValidationError
 from pydantic import TypeAdapter, ValidationError
 
+from models.abstractive.routing import requested_engine
 from models.errors import InvalidUnicode
 from models.page import read_page
 from service.errors import ApiError
@@ -61,6 +62,10 @@ async def summarize_request(request: Request) -> Callable[[], SummarizeRequest]:
     kind = require(request, JSON, PLAIN, HTML)
     raw = await request.body()
     query = _query_fields(request.query_params.multi_items())
+    if "model" in query:
+        # A model the query names must be served, even where a JSON body's own `model`
+        # (null included) overrides it: a bad option is refused, never silently dropped.
+        requested_engine(request.app.state.service.engines.abstractive_models(), query["model"])
     charset = _charset(request)
 
     def parse() -> SummarizeRequest:

@@ -202,11 +202,13 @@ class _BatchLine:
         return validate(BatchRequestLine, self.read_id())
 
     def read_id(self) -> Any:
-        self.read = True
         data = parse_json(self.line, where=f"line {self.number}")
         given = data.get("id") if isinstance(data, dict) else None
         if isinstance(given, str | int) and not isinstance(given, bool):
             self.item_id = given
+        # Only now: a line whose deadline passed while it was being read must be read
+        # again for its id (the answer line names it), not taken as read.
+        self.read = True
         return data
 
 

@@ -73,6 +73,18 @@ def test_query_options_hold_for_a_json_body_and_the_body_wins(client: TestClient
     assert len(answer.json()["summaries"]["textrank"]["sentences"]) == 1
 
 
+def test_a_query_model_not_served_is_refused_even_when_the_body_overrides_it(
+    client: TestClient,
+) -> None:
+    """A bad option is refused, never silently dropped (found by schemathesis)."""
+    own = json.dumps({"text": SAMPLE, "model": None, "methods": ["textrank"]})
+    answer = client.post(
+        "/v1/summarize?model=not-served", content=own, headers={"Content-Type": "application/json"}
+    )
+    assert answer.status_code == 422
+    assert "not-served" in answer.json()["error"]["message"]
+
+
 @pytest.mark.parametrize("content_type", ["application/json", "text/plain"])
 def test_the_textrank_pick_is_an_option_of_every_body_type(
     client: TestClient, content_type: str
