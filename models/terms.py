@@ -8,25 +8,28 @@ Japanese. Stemming is Snowball (Porter 2001) where a stemmer exists for the
 language.
 
 Cost: an article's words are analysed in bulk, once per request (`analyse`):
-`str.translate` and `split` for an ASCII sentence (a C-level regex pass for
-others; per sentence, not per article, where one non-ASCII character would
-widen a whole joined article), set lookups for stop words, stems looked up in
-a fixed table of the language's most frequent words and one call of
-PyStemmer's C `stemWords` for the rest, with no per-word Python function call.
-Nothing is cached from the articles seen (the table comes from a word list),
-so an article costs the same the first time as the thousandth, and a server's
-speed does not depend on having seen the words before.
+its sentences are joined into one text, which a bytes translation and
+`str.split` cut into words in C (only the few chunks holding a non-ASCII
+character are normalised and matched by a regex), one lookup per word in a
+fixed table tells stop words from content words and gives most stems, and one
+call of PyStemmer's C `stemWords` stems the rest; then the words are cut apart
+into sentences again. Nothing is cached from the articles seen (the table comes
+from a word list), so an article costs the same the first time as the
+thousandth, and a server's speed does not depend on having seen the words
+before.
 """
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import logging
+import operator
 import re
 import threading
 import unicodedata
 from collections.abc import Sequence
-from itertools import chain, filterfalse, islice, repeat
+from itertools import compress, count, repeat
 
 import regex
 import Stemmer
@@ -40,12 +43,22 @@ _NO_SPACE_SCRIPTS = r"\p{Han}\p{Hiragana}\p{Katakana}\p{Thai}\p{Lao}\p{Khmer}\p{
 # library's `re`, whose \w is Unicode letters and digits, is twice as fast as
 # `regex` with script classes, and the pre-check costs a tenth of that.
 _FAST_WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
-# ASCII text needs no regex at all: every character that is not a letter, a digit
-# or an apostrophe becomes a space and `str.split` cuts the words (about 40 % less
-# time than findall on CNN/DM sentences); only a sentence with a quote mark made
-# of apostrophes goes through `_FAST_WORD`.
-_ASCII_SEPARATORS = str.maketrans(
-    {c: " " for c in map(chr, range(128)) if not c.isalnum() and c != "'"}
+# Texts analysed together are joined with this between them: a control character,
+# never part of a word, kept as a token of its own by every tokenising path (a
+# text holding it has it replaced with a space first), and its own stem.
+_CUT = "\x00"
+_JOINER = f" {_CUT} "
+# Most of a text needs no regex and no Unicode case folding: every ASCII character
+# that is not a letter, a digit or an apostrophe (nor the cut) separates words, so
+# one bytes translation of the UTF-8 text (which keeps ASCII bytes ASCII), which
+# also lower-cases ASCII letters, and `str.split` cut the words in C, 5-10x faster
+# than findall over a news story.
+_ASCII_WORD_BYTES = bytes.maketrans(
+    bytes(range(128)),
+    bytes(
+        ord(chr(c).lower()) if chr(c).isalnum() or chr(c) in ("'", _CUT) else ord(" ")
+        for c in range(128)
+    ),
 )
 _NEEDS_SCRIPT_CLASSES = re.compile(
     "[\u0300-\u036f\u0483-\u0489\u0591-\u05c7\u0610-\u061a\u064b-\u065f\u0670"
@@ -75,22 +88,27 @@ _STEMMERS = {
 
 def rouge_tokens(text: str) -> list[str]:
     """Case-folded words, and single characters for scripts written without spaces."""
-    return _split(text)[0]
+    return _split_all([text])[0]
 
 
 def analyse(texts: Sequence[str], language: str) -> list[TextWords]:
-    """The words of every text (an article's sentences), stemmed in one call for all."""
-    stop_words = _stop_words(language)
-    # Tokens, the words to stem and the bigrams of spaceless runs, text by text.
-    pieces = [_split(text) for text in texts]
-    # (filterfalse with the set's own method: the loop over words runs in C.)
-    is_stop_word = stop_words.__contains__
-    content = [list(filterfalse(is_stop_word, words)) for _, words, _ in pieces]
-    # Every content word of every text through the stemmer at once.
-    stems = iter(_stem_all(list(chain.from_iterable(content)), language))
+    """The words of every text (an article's sentences), analysed as one text.
+
+    The texts are joined with `_CUT` between them, tokenised, filtered and
+    stemmed in one pass each, then cut apart again: per-text work costs more
+    than the words themselves on a news story's 15-40 sentences.
+    """
+    if not texts:
+        return []
+    tokens, words, bigrams = _split_all(texts)
+    terms = _cut(_terms(words, language), len(texts))
+    if bigrams is None:
+        return list(map(TextWords, _cut(tokens, len(texts)), terms))
     return [
-        TextWords(tuple(tokens), (*islice(stems, len(words)), *bigrams))
-        for (tokens, _, bigrams), words in zip(pieces, content, strict=True)
+        TextWords(text_tokens, (*text_terms, *text_bigrams))
+        for text_tokens, text_terms, text_bigrams in zip(
+            _cut(tokens, len(texts)), terms, bigrams, strict=True
+        )
     ]
 
 
@@ -101,17 +119,36 @@ def content_terms(text: str, language: str) -> tuple[list[str], int]:
     return list(words.terms), len(words.tokens)
 
 
-def _split(text: str) -> tuple[list[str], list[str], list[str]]:
-    """A text's tokens, its words (stemming candidates) and its spaceless runs' bigrams."""
-    text = _normalise(text)
-    # The common case: one C-level findall, no Match objects; tokens are the words.
-    # (An ASCII sentence, most of English news, needs no scan for other scripts.)
-    if text.isascii():
-        tokens = _ascii_words(text)
-        return tokens, tokens, []
+def _split_all(texts: Sequence[str]) -> tuple[list[str], list[str], list[list[str]] | None]:
+    """The texts' tokens and words (the stemming candidates), `_CUT` between texts, and
+    each text's bigrams of spaceless runs (None when no text has such a run)."""
+    joined = _JOINER.join(texts)
+    if joined.count(_CUT) != len(texts) - 1:
+        # A text holds the cut character itself: a non-word character, as a space is.
+        joined = _JOINER.join(text.replace(_CUT, " ") for text in texts)
+    # The common case: no Match objects, tokens are the words.
+    plain = _plain_words(joined)
+    if plain is not None:
+        return plain, plain, None
+    # Some text needs the script classes: each text is split on its own, as before
+    # the texts were joined (`re` and `regex` know different Unicode versions, so
+    # which regex splits a text must not depend on its neighbours).
+    tokens: list[str] = []
+    words: list[str] = []
+    bigrams: list[list[str]] = []
+    for piece in _normalise(joined).split(_JOINER):
+        piece_tokens, piece_words, piece_bigrams = _split_one(piece)
+        tokens += (*piece_tokens, _CUT)
+        words += (*piece_words, _CUT)
+        bigrams.append(piece_bigrams)
+    return tokens[:-1], words[:-1], bigrams
+
+
+def _split_one(text: str) -> tuple[list[str], list[str], list[str]]:
+    """A normalised text's tokens, its words and its spaceless runs' bigrams."""
     if not _NEEDS_SCRIPT_CLASSES.search(text):
-        tokens = _FAST_WORD.findall(text)
-        return tokens, tokens, []
+        plain = _FAST_WORD.findall(text)
+        return plain, plain, []
     tokens, words, bigrams = [], [], []
     for run, word in _TOKEN.findall(text):
         if run:
@@ -123,16 +160,48 @@ def _split(text: str) -> tuple[list[str], list[str], list[str]]:
     return tokens, words, bigrams
 
 
-def _ascii_words(text: str) -> list[str]:
-    words = text.translate(_ASCII_SEPARATORS).split()
-    if "'" not in text:
-        return words
-    # An apostrophe inside a word ("don't", "Obama's") keeps it one word, as the
-    # regex does; at a word's edge it is a quote mark and goes (stripped in C,
-    # by map); two in a row split a word, which only the regex does right.
+def _cut(joined: list[str], texts: int) -> list[tuple[str, ...]]:
+    """`joined`'s runs between cuts, one per text."""
+    runs = []
+    start = 0
+    find = joined.index
+    for _ in range(texts - 1):
+        end = find(_CUT, start)
+        runs.append(tuple(joined[start:end]))
+        start = end + 1
+    runs.append(tuple(joined[start:]))
+    return runs
+
+
+def _plain_words(text: str) -> list[str] | None:
+    """`_FAST_WORD`'s words of the normalised text, cuts kept; None when the text
+    needs the script classes (`_TOKEN`)."""
+    chunks = text.encode().translate(_ASCII_WORD_BYTES).decode().split()
+    if "'" in text:
+        # An apostrophe inside a word ("don't", "Obama's") keeps it one word, as the
+        # regex does; at a word's edge it is a quote mark and goes (stripped in C).
+        chunks = list(filter(None, map(str.strip, chunks, repeat("'"))))
+    # Only the chunks the split cannot settle are normalised and go through the
+    # regex: those holding another character (a curly quote, a pound sign, an
+    # accented letter: two per CNN/DM story) and those with two apostrophes in a
+    # row, which split a word.
+    odd = (
+        []
+        if text.isascii()
+        else list(compress(count(), map(operator.not_, map(str.isascii, chunks))))
+    )
     if "''" in text:
-        return _FAST_WORD.findall(text)
-    return list(filter(None, map(str.strip, words, repeat("'"))))
+        odd = sorted({*odd, *(i for i, chunk in enumerate(chunks) if "''" in chunk)})
+    if not odd:
+        return chunks
+    # All odd chunks normalised at once (NFC cannot compose across the cut).
+    normalised = _normalise(_CUT.join(chunks[i] for i in odd))
+    if _NEEDS_SCRIPT_CLASSES.search(normalised):
+        return None
+    # From the end, so the indexes still to splice stay put.
+    for i, chunk in zip(reversed(odd), reversed(normalised.split(_CUT)), strict=True):
+        chunks[i : i + 1] = _FAST_WORD.findall(chunk)
+    return chunks
 
 
 def _normalise(text: str) -> str:
@@ -160,51 +229,62 @@ def _stop_words(language: str) -> frozenset[str]:
 
 
 # How many of a language's most frequent words have their stem looked up, not computed.
-_STEM_TABLE_WORDS = 50_000
+_TABLE_WORDS = 50_000
+# A stop word's entry in the term table: no term. (Compared by identity.)
+_STOP = "\x01"
 # A stemmer per thread and language: PyStemmer's objects are not thread-safe,
 # and the service analyses articles on several worker threads.
 _stemmers = threading.local()
 
 
-def _stem_all(words: list[str], language: str) -> list[str]:
+def _terms(words: list[str], language: str) -> list[str]:
+    """Each word's term (its stem) in order, stop words left out, cuts kept."""
+    # One lookup per word in one table tells stop word from content word and gives
+    # the stem; the lookups, and the filtering below, run in C (map, compress).
+    looked: list[str | None] = list(map(_term_table(language).get, words))
+    holes = list(compress(count(), map(operator.is_, looked, repeat(None))))
+    if holes:
+        # The words the table lacks (a tenth of a news story's, none a stop word),
+        # each stemmed once.
+        missing = list({words[i] for i in holes})
+        stems = dict(zip(missing, _stem_words(missing, language), strict=True))
+        for i in holes:
+            looked[i] = stems[words[i]]
+    return list(compress(looked, map(operator.is_not, looked, repeat(_STOP))))  # type: ignore[arg-type]
+
+
+def _stem_words(words: list[str], language: str) -> list[str]:
     algorithm = _STEMMERS.get(language)
-    if algorithm is None or not words:
+    if algorithm is None:
         return words
-    table = _stem_table(language)
-    # The words the table lacks (a tenth of a news story's), each stemmed once.
-    missing = list(set(words).difference(table))
-    if not missing:
-        return list(map(table.__getitem__, words))
-    extra = dict(zip(missing, _stemmer(algorithm).stemWords(missing), strict=True))
-    # Each word's stem from `extra`, else from the table; both lookups run in C (map).
-    return list(map(extra.get, words, map(table.get, words)))
-
-
-def _stemmer(algorithm: str) -> Stemmer.Stemmer:
     mine: dict[str, Stemmer.Stemmer] = _stemmers.__dict__.setdefault("by_algorithm", {})
     stemmer = mine.get(algorithm)
     if stemmer is None:
         # PyStemmer's own cache off (size 0): its hits cost 40 % of a stemming.
         stemmer = mine[algorithm] = Stemmer.Stemmer(algorithm, 0)
-    return stemmer
+    return stemmer.stemWords(words)  # type: ignore[no-any-return]
 
 
 @functools.cache
-def _stem_table(language: str) -> dict[str, str]:
-    """The stems of the language's most frequent words, made once per process.
+def _term_table(language: str) -> dict[str, str]:
+    """Word -> term for the language's most frequent words and its stop words
+    (`_STOP`), made once per process.
 
     A Snowball stem costs about 0.6 µs a word through PyStemmer; a dict lookup
-    a tenth of that. The table is made from wordfreq's word list (Speer 2022),
-    not from articles seen, so every article costs the same whichever came
-    before it; 50,000 English words cover 91 % of a CNN/DM story's content
-    words and take 0.1 s and ~8 MB to make (at the service's warm-up).
+    a tenth of that, and the same lookup tells a stop word. The table is made
+    from wordfreq's word list (Speer 2022), not from articles seen, so every
+    article costs the same whichever came before it; 50,000 English words cover
+    91 % of a CNN/DM story's content words and take 0.1 s and ~8 MB to make (at
+    the service's warm-up).
     """
     import wordfreq  # imported here: its lists load in a few hundred milliseconds
 
-    logging.getLogger("wordfreq").setLevel(logging.ERROR)  # "using the nearest match"
-    try:
-        words = wordfreq.top_n_list(language, _STEM_TABLE_WORDS)
-    except LookupError:  # no list for the language: every word is stemmed
-        return {}
-    stems: list[str] = Stemmer.Stemmer(_STEMMERS[language], 0).stemWords(words)
-    return dict(zip(words, stems, strict=True))
+    words: list[str] = []
+    if language in _STEMMERS:
+        logging.getLogger("wordfreq").setLevel(logging.ERROR)  # "using the nearest match"
+        with contextlib.suppress(LookupError):  # no list: every word is stemmed
+            words = wordfreq.top_n_list(language, _TABLE_WORDS)
+    table = dict(zip(words, _stem_words(words, language), strict=True))
+    table.update(dict.fromkeys(_stop_words(language), _STOP))
+    table[_CUT] = _CUT  # a cut between texts is its own term
+    return table
