@@ -176,11 +176,17 @@ def _cut(joined: list[str], texts: int) -> list[tuple[str, ...]]:
 def _plain_words(text: str) -> list[str] | None:
     """`_FAST_WORD`'s words of the normalised text, cuts kept; None when the text
     needs the script classes (`_TOKEN`)."""
-    chunks = text.encode().translate(_ASCII_WORD_BYTES).decode().split()
-    if "'" in text:
-        # An apostrophe inside a word ("don't", "Obama's") keeps it one word, as the
-        # regex does; at a word's edge it is a quote mark and goes (stripped in C).
-        chunks = list(filter(None, map(str.strip, chunks, repeat("'"))))
+    spaced = b" " + text.encode().translate(_ASCII_WORD_BYTES) + b" "
+    # An apostrophe inside a word ("don't", "Obama's") keeps it one word, as the
+    # regex does; at a word's edge it is a quote mark and goes. In ASCII text with
+    # no two in a row that is an apostrophe next to a space, which two bytes
+    # replacements drop; elsewhere (a no-break space is no ASCII space) each chunk
+    # is stripped. Two in a row split a word, which only the regex does right (below).
+    doubled = b"''" in spaced
+    if text.isascii() and not doubled:
+        chunks = spaced.replace(b" '", b" ").replace(b"' ", b" ").decode().split()
+    else:
+        chunks = list(filter(None, map(str.strip, spaced.decode().split(), repeat("'"))))
     # Only the chunks the split cannot settle are normalised and go through the
     # regex: those holding another character (a curly quote, a pound sign, an
     # accented letter: two per CNN/DM story) and those with two apostrophes in a
@@ -190,7 +196,7 @@ def _plain_words(text: str) -> list[str] | None:
         if text.isascii()
         else list(compress(count(), map(operator.not_, map(str.isascii, chunks))))
     )
-    if "''" in text:
+    if doubled:
         odd = sorted({*odd, *(i for i, chunk in enumerate(chunks) if "''" in chunk)})
     if not odd:
         return chunks
@@ -230,8 +236,8 @@ def _stop_words(language: str) -> frozenset[str]:
 
 # How many of a language's most frequent words have their stem looked up, not computed.
 _TABLE_WORDS = 50_000
-# A stop word's entry in the term table: no term. (Compared by identity.)
-_STOP = "\x01"
+# A stop word's entry in the term table: no term (as an empty stem would be none).
+_STOP = ""
 # A stemmer per thread and language: PyStemmer's objects are not thread-safe,
 # and the service analyses articles on several worker threads.
 _stemmers = threading.local()
@@ -250,7 +256,7 @@ def _terms(words: list[str], language: str) -> list[str]:
         stems = dict(zip(missing, _stem_words(missing, language), strict=True))
         for i in holes:
             looked[i] = stems[words[i]]
-    return list(compress(looked, map(operator.is_not, looked, repeat(_STOP))))  # type: ignore[arg-type]
+    return list(filter(None, looked))  # no None left; stop words ("") go
 
 
 def _stem_words(words: list[str], language: str) -> list[str]:

@@ -18,6 +18,7 @@ import math
 import time
 from collections.abc import Sequence
 from itertools import chain, count
+from operator import attrgetter
 from typing import Literal
 
 import numpy as np
@@ -34,6 +35,8 @@ _MAX_ITERATIONS = 200  # convergence takes 20-60 on news; this only bounds the w
 # at log 2, its value for a one-term and a two-term sentence.
 _MIN_NORMALISER = math.log(2)
 MAX_SUMMARY_SENTENCES = 50
+_TOKENS = attrgetter("tokens")
+_TERMS = attrgetter("terms")
 Pick = Literal["distinct", "classic"]
 PICKS: tuple[Pick, ...] = ("distinct", "classic")
 # Two sentences sharing this much of their content terms (cosine of the term
@@ -90,9 +93,9 @@ def summarize_textrank(
 def rank_sentences(article: Article) -> tuple[RankedSentence, ...]:
     """Every sentence with its TextRank score (summing to 1) and rank (1 = best), best first."""
     # The article's words were analysed once, when it was read.
-    lengths = [len(words.tokens) for words in article.words]
+    lengths = list(map(len, map(_TOKENS, article.words)))
     # Build the similarity graph, then let PageRank spread centrality over it.
-    overlap = _shared_term_counts([words.terms for words in article.words])
+    overlap = _shared_term_counts(list(map(_TERMS, article.words)))
     if not isinstance(overlap, np.ndarray):
         scores = _pagerank(_sparse_transition(_sparse_similarity_graph(overlap, lengths)))
     elif len(lengths) <= _SOLVE_SENTENCES:
@@ -106,9 +109,9 @@ def rank_sentences(article: Article) -> tuple[RankedSentence, ...]:
     # equal ones in article order; rounded far below the 6 places reported, so that
     # scores equal but for rounding error in the solve tie too.
     order = np.argsort(-normalised_array.round(12), kind="stable").tolist()
+    # (Built by map, positionally: keywords double a frozen dataclass's cost.)
     return tuple(
-        RankedSentence(sentence=i, score=normalised[i], rank=rank)
-        for rank, i in enumerate(order, start=1)
+        map(RankedSentence, order, map(normalised.__getitem__, order), range(1, len(order) + 1))
     )
 
 
@@ -169,7 +172,7 @@ def _incidence(terms: Sequence[Sequence[str]]) -> tuple[np.ndarray, np.ndarray, 
     columns = np.fromiter(
         map(first_seen.setdefault, every_term, count()), dtype=np.intp, count=len(every_term)
     )
-    rows = np.repeat(np.arange(len(terms)), [len(ts) for ts in terms])
+    rows = np.repeat(np.arange(len(terms)), list(map(len, terms)))
     return rows, columns, (len(terms), max(len(every_term), 1))
 
 
@@ -225,35 +228,29 @@ def _pagerank(transition: np.ndarray | sparse.csr_array) -> np.ndarray:
 
 def exact_attribution(sentence: int) -> tuple[Attribution, ...]:
     """An extractive summary sentence is its own source, with certainty."""
-    return (Attribution(sentence=sentence, score=1.0),)
+    return (Attribution(sentence, 1.0),)
 
 
 def _pick(
     article: Article, ranking: tuple[RankedSentence, ...], limit: int, pick: Pick
 ) -> list[int]:
     chosen: list[int] = []
+    chosen_terms: list[frozenset[str]] = []  # for "distinct"
     seen: set[tuple[str, ...] | str] = set()
-    # Term sets of the sentences considered, made once each: a 2,000-sentence
-    # article of near-repeats is at most 2,000 x 50 set intersections.
-    terms: dict[int, frozenset[str]] = {}
-
-    def terms_of(sentence: int) -> frozenset[str]:
-        if sentence not in terms:
-            terms[sentence] = frozenset(article.words[sentence].terms)
-        return terms[sentence]
-
     for ranked in ranking:
         if len(chosen) == limit:
             break
+        words = article.words[ranked.sentence]
         # Identical sentences (up to case and punctuation) are one sentence to a reader.
-        key = article.words[ranked.sentence].tokens or article.sentences[ranked.sentence].text
+        key = words.tokens or article.sentences[ranked.sentence].text
         if key in seen:
             continue
         # So is one that says what a better-ranked pick already said.
-        if pick == "distinct" and any(
-            _cosine(terms_of(ranked.sentence), terms_of(i)) >= REPEAT_SIMILARITY for i in chosen
-        ):
-            continue
+        if pick == "distinct":
+            terms = frozenset(words.terms)
+            if any(_cosine(terms, other) >= REPEAT_SIMILARITY for other in chosen_terms):
+                continue
+            chosen_terms.append(terms)
         seen.add(key)
         chosen.append(ranked.sentence)
     return sorted(chosen)

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import Stemmer
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from models.terms import (
@@ -73,6 +73,8 @@ def _regex_tokens(text: str) -> list[str]:
 
 @settings(max_examples=500, deadline=None)
 @given(_TRICKY_NEWS | st.text(max_size=40))
+@example("the 2015 'Ready For It'\xa0campaign")  # a quote mark next to a no-break space
+@example("a ''quoted'' word, don't")
 def test_split_in_c_gives_the_regex_tokens_on_any_text(text: str) -> None:
     """Bytes translation and split, with only odd chunks normalised and matched, must
     cut exactly the words the regexes cut from the normalised text."""
