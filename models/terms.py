@@ -162,14 +162,15 @@ def _split_one(text: str) -> tuple[list[str], list[str], list[str]]:
 
 def _cut(joined: list[str], texts: int) -> list[tuple[str, ...]]:
     """`joined`'s runs between cuts, one per text."""
+    whole = tuple(joined)  # slices of a tuple are the tuples wanted
+    find = whole.index
     runs = []
     start = 0
-    find = joined.index
     for _ in range(texts - 1):
         end = find(_CUT, start)
-        runs.append(tuple(joined[start:end]))
+        runs.append(whole[start:end])
         start = end + 1
-    runs.append(tuple(joined[start:]))
+    runs.append(whole[start:])
     return runs
 
 

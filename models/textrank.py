@@ -102,13 +102,16 @@ def rank_sentences(article: Article) -> tuple[RankedSentence, ...]:
         scores = _solved_pagerank(_similarity_graph(overlap, lengths))
     else:
         scores = _pagerank(_transition(_similarity_graph(overlap, lengths)))
-    normalised_array = scores / scores.sum()
-    normalised = normalised_array.tolist()  # Python floats: cheap to read
+    # In Python floats: a news story's few dozen scores cost less than numpy calls.
+    values = scores.tolist()
+    total = sum(values)
+    normalised = [value / total for value in values]
     # Ties (e.g. a graph with no edges, or a sentence the article repeats) go to the
-    # earlier sentence: news front-loads. A stable sort of the negated scores keeps
-    # equal ones in article order; rounded far below the 6 places reported, so that
-    # scores equal but for rounding error in the solve tie too.
-    order = np.argsort(-normalised_array.round(12), kind="stable").tolist()
+    # earlier sentence: news front-loads. Python's sort is stable, in reverse too;
+    # the scores are rounded far below the 6 places reported, so that scores equal
+    # but for rounding error in the solve tie too.
+    rounded = [round(value, 12) for value in normalised]
+    order = sorted(range(len(values)), key=rounded.__getitem__, reverse=True)
     # (Built by map, positionally: keywords double a frozen dataclass's cost.)
     return tuple(
         map(RankedSentence, order, map(normalised.__getitem__, order), range(1, len(order) + 1))
