@@ -120,11 +120,13 @@ def rank_sentences(article: Article) -> tuple[RankedSentence, ...]:
 
 def _similarity_graph(overlap: np.ndarray, lengths: list[int]) -> np.ndarray:
     """The edge weights, written over `overlap` (the caller's own product)."""
-    log_lengths = np.log(np.maximum(lengths, 1))
+    # (Logs in Python floats, a sentence without words as one word: fewer numpy calls,
+    # each of which costs more than a news story's few dozen logs.)
+    log_lengths = [math.log(length) if length > 1 else 0.0 for length in lengths]
     normaliser = np.add.outer(log_lengths, log_lengths)
     np.maximum(normaliser, _MIN_NORMALISER, out=normaliser)
     weights: np.ndarray = np.divide(overlap, normaliser, out=overlap)
-    np.fill_diagonal(weights, 0.0)
+    weights.flat[:: len(lengths) + 1] = 0.0  # no sentence is its own neighbour
     return weights
 
 
@@ -209,7 +211,7 @@ def _solved_pagerank(weights: np.ndarray) -> np.ndarray:
     # (A row with no edge is all zeros: any finite scale leaves it so.)
     out_strength = weights.sum(axis=1)
     weights *= (-_DAMPING / np.maximum(out_strength, _NO_STRENGTH))[:, None]
-    np.fill_diagonal(weights, 1.0)
+    weights.flat[:: len(weights) + 1] = 1.0
     rhs = np.full((len(weights), 1), 1 - _DAMPING)
     _, _, scores, _ = dgesv(weights.T, rhs, overwrite_a=True, overwrite_b=True)
     return scores.ravel()  # type: ignore[no-any-return]

@@ -98,6 +98,22 @@ def test_identical_sentences_are_not_both_picked() -> None:
     assert len(texts) == len(set(texts)) == 2
 
 
+def test_a_repeated_sentence_ties_with_its_first_telling_which_ranks_first() -> None:
+    """A sentence the article repeats word for word has its first telling's score
+    (up to rounding in the solve) and ranks right after it: ties go to the earlier."""
+    article = read_article((DATA / "repeated_sentences_article.txt").read_text("utf-8"))
+    by_words: dict[tuple[str, ...], list[int]] = {}
+    for index, words in enumerate(article.words):
+        by_words.setdefault(words.tokens, []).append(index)
+    repeats = [indexes for indexes in by_words.values() if len(indexes) > 1]
+    assert repeats  # the article does repeat itself
+    ranked = {r.sentence: r for r in rank_sentences(article)}
+    for first, *later in repeats:
+        for again in later:
+            assert ranked[again].score == pytest.approx(ranked[first].score, abs=1e-12)
+            assert ranked[again].rank == ranked[first].rank + 1
+
+
 def test_sentences_sharing_no_words_rank_in_article_order() -> None:
     summary = summarize_textrank(read_article("Apples grow. Rivers flow. Stars shine."), 2)
     assert [s.source_sentences[0] for s in summary.sentences] == [0, 1]
