@@ -12,12 +12,14 @@ On the Newsroom set, published outputs of the Newsroom paper's lede3 and
 textrank on the same articles are scored alongside, for reference.
 
 Timing: newsum's time includes analysing the sentences' words (tokens, stop
-words, stems; done once per article when the service reads it), as sumy's
-and summa's include theirs. `--cold` runs each article once per system, in
-this fresh process, after one warm-up on an article outside the corpus (what
-a long-running server has: libraries imported, stop-word lists and stemmers
-made). newsum keeps no cache of earlier articles' words, so a cold article
-costs what any article costs; sumy and summa keep none either.
+words, stems; done once per article when the service reads it) and building
+the Article that holds them, as sumy's and summa's include their own analysis.
+`--cold` runs each article once per system, in this fresh process, after one
+warm-up on an article outside the corpus (what a long-running server has:
+libraries imported, stop-word lists, stemmers and newsum's term table of the
+language's most frequent words made). newsum keeps no cache of earlier
+articles' words, so a cold article costs what any article costs; sumy and
+summa keep none either.
 """
 
 from __future__ import annotations
