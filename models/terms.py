@@ -9,8 +9,9 @@ language.
 
 Cost: an article's words are analysed in bulk, once per request (`analyse`):
 its sentences are joined into one text, which a bytes translation and
-`str.split` cut into words in C (only the few chunks holding a non-ASCII
-character are normalised and matched by a regex), one lookup per word in a
+`str.split` cut into words in C (news punctuation replaced as bytes, only the
+few chunks still holding a non-ASCII character are normalised and matched by a
+regex), one lookup per word in a
 fixed table tells stop words from content words and gives most stems, and one
 call of PyStemmer's C `stemWords` stems the rest; then the words are cut apart
 into sentences again. Nothing is cached from the articles seen (the table comes
@@ -186,8 +187,8 @@ def _cut(joined: list[str], texts: int) -> list[tuple[str, ...]]:
 
 
 def _plain_words(text: str) -> list[str] | None:
-    """`_FAST_WORD`'s words of the normalised text, cuts kept; None when the text
-    needs the script classes (`_TOKEN`)."""
+    """`_FAST_WORD`'s words of the text once normalised (`_normalise`), cuts kept;
+    None when the text needs the script classes (`_TOKEN`)."""
     spaced = b" " + text.encode().translate(_ASCII_WORD_BYTES) + b" "
     if not text.isascii():
         # News punctuation the regex would only cut at (or, for a curly apostrophe,
@@ -196,19 +197,19 @@ def _plain_words(text: str) -> list[str] | None:
             spaced = spaced.replace(character, replacement)
     ascii_now = spaced.isascii()
     # An apostrophe inside a word ("don't", "Obama's") keeps it one word, as the
-    # regex does; at a word's edge it is a quote mark and goes. In ASCII text with
-    # no two in a row that is an apostrophe next to a space, which two bytes
-    # replacements drop; elsewhere (a no-break space is no ASCII space) each chunk
-    # is stripped. Two in a row split a word, which only the regex does right (below).
+    # regex does; at a word's edge it is a quote mark and goes. In text now ASCII
+    # with no two in a row that is an apostrophe next to a space, which two bytes
+    # replacements drop; elsewhere (say, next to a thin space, no ASCII space) each
+    # chunk is stripped. Two in a row split a word, which only the regex does right.
     doubled = b"''" in spaced
     if ascii_now and not doubled:
         chunks = spaced.replace(b" '", b" ").replace(b"' ", b" ").decode().split()
     else:
         chunks = list(filter(None, map(str.strip, spaced.decode().split(), repeat("'"))))
     # Only the chunks the split cannot settle are normalised and go through the
-    # regex: those holding another character (a curly quote, a pound sign, an
-    # accented letter: two per CNN/DM story) and those with two apostrophes in a
-    # row, which split a word.
+    # regex: those holding another character (an accented letter, a symbol, a
+    # script other than Latin) and those with two apostrophes in a row, which
+    # split a word.
     odd = [] if ascii_now else list(compress(count(), map(operator.not_, map(str.isascii, chunks))))
     if doubled:
         odd = sorted({*odd, *(i for i, chunk in enumerate(chunks) if "''" in chunk)})
