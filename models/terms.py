@@ -9,15 +9,14 @@ language.
 
 Cost: an article's words are analysed in bulk, once per request (`analyse`):
 its sentences are joined into one text, which a bytes translation and
-`str.split` cut into words in C (news punctuation replaced as bytes, only the
+`str.split` cut into words in C (news punctuation replaced as bytes; only the
 few chunks still holding a non-ASCII character are normalised and matched by a
-regex), one lookup per word in a
-fixed table tells stop words from content words and gives most stems, and one
-call of PyStemmer's C `stemWords` stems the rest; then the words are cut apart
-into sentences again. Nothing is cached from the articles seen (the table comes
-from a word list), so an article costs the same the first time as the
-thousandth, and a server's speed does not depend on having seen the words
-before.
+regex); one lookup per word in a fixed table tells stop words from content
+words and gives most stems, and one call of PyStemmer's C `stemWords` stems the
+rest; then the words are cut apart into sentences again. Nothing is cached from
+the articles seen (the table comes from a word list), so an article costs the
+same the first time as the thousandth, and a server's speed does not depend on
+having seen the words before.
 """
 
 from __future__ import annotations
