@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import json
 import os
 import socket
 import subprocess
@@ -9,6 +10,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
 from fastapi.testclient import TestClient
@@ -39,6 +41,15 @@ class LiveServer:
         if not values:
             raise AssertionError(f"metric {name} not found")
         return sum(values)
+
+
+def post_ok(client: TestClient, path: str, body: dict[str, Any]) -> Any:
+    """A JSON POST that must answer 200; its JSON."""
+    response = client.post(
+        path, content=json.dumps(body), headers={"Content-Type": "application/json"}
+    )
+    assert response.status_code == 200, response.text
+    return response.json()
 
 
 def started(client: TestClient, timeout_s: float = 60) -> TestClient:

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
-from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -13,7 +11,7 @@ from service.app import create_app
 from service.settings import Settings
 from service.state import Engines
 from tests.fakes import SlowEngine
-from tests.service.conftest import started
+from tests.service.conftest import post_ok, started
 
 COPIED = (
     "Shaibani held discussions with Iraqi Foreign Minister Fuad Hussein. "
@@ -28,17 +26,9 @@ def client() -> Iterator[TestClient]:
         yield started(client)
 
 
-def post(client: TestClient, path: str, body: dict[str, Any]) -> Any:
-    response = client.post(
-        path, content=json.dumps(body), headers={"Content-Type": "application/json"}
-    )
-    assert response.status_code == 200, response.text
-    return response.json()
-
-
 def test_attribute_answers_the_whole_summary_support(client: TestClient, sample_text: str) -> None:
-    copied = post(client, "/v1/attribute", {"text": sample_text, "summary": COPIED})
-    invented = post(
+    copied = post_ok(client, "/v1/attribute", {"text": sample_text, "summary": COPIED})
+    invented = post_ok(
         client, "/v1/attribute", {"text": sample_text, "summary": COPIED.replace("1,383", "9,400")}
     )
     assert 0.0 <= invented["support"] < copied["support"] <= 1.0
@@ -48,7 +38,7 @@ def test_attribute_answers_the_whole_summary_support(client: TestClient, sample_
 
 
 def test_abstractive_summary_carries_its_support(client: TestClient, sample_text: str) -> None:
-    body = post(client, "/v1/summarize", {"text": sample_text, "methods": ["abstractive"]})
+    body = post_ok(client, "/v1/summarize", {"text": sample_text, "methods": ["abstractive"]})
     abstractive = body["summaries"]["abstractive"]
     # The fake engine "generates" the article's first sentence: a copy.
     assert abstractive["status"] == "ok"

@@ -26,7 +26,7 @@ from service.app import create_app
 from service.settings import Settings
 from service.state import Engines
 from tests.fakes import SlowEngine
-from tests.service.conftest import started
+from tests.service.conftest import post_ok, started
 
 SUMMARY = (
     "Shaibani held discussions with Iraqi Foreign Minister Fuad Hussein. "
@@ -74,20 +74,12 @@ def fitted(engine: Seq2SeqEngine, weights_file: Path) -> Iterator[TestClient]:
     yield from _client(engine, model_support="on", model_support_weights=str(weights_file))
 
 
-def post(client: TestClient, path: str, body: dict[str, Any]) -> Any:
-    response = client.post(
-        path, content=json.dumps(body), headers={"Content-Type": "application/json"}
-    )
-    assert response.status_code == 200, response.text
-    return response.json()
-
-
 def _attribute(client: TestClient, text: str) -> Any:
-    return post(client, "/v1/attribute", {"text": text, "summary": SUMMARY})
+    return post_ok(client, "/v1/attribute", {"text": text, "summary": SUMMARY})
 
 
 def _generated(client: TestClient, text: str) -> Any:
-    body = post(client, "/v1/summarize", {"text": text, "methods": ["abstractive"]})
+    body = post_ok(client, "/v1/summarize", {"text": text, "methods": ["abstractive"]})
     return body["summaries"]["abstractive"]
 
 
