@@ -1,5 +1,5 @@
-"""newsum's summarisation engines: segmentation, TextRank, comparison.
+"""The summarisation engines: reading an article, TextRank, attribution, faithfulness, comparison.
 
-This package never imports the web layer (`service`), FastAPI or Starlette;
-`tests/test_architecture.py` holds it to that.
+`abstractive/` holds the seq2seq engine. Imports only its own modules and libraries: never
+`newsum.service`, `newsum.benchmarks`, FastAPI, Starlette or uvicorn (import-linter holds it).
 """

@@ -11,12 +11,12 @@ from dataclasses import dataclass
 
 import regex
 
-from models import boilerplate as bp
-from models.errors import EmptyInput, InputTooLong, InvalidUnicode
-from models.language import guess_language
-from models.segment import Span, split_paragraphs, split_sentences, trim
-from models.terms import analyse
-from models.types import (
+from newsum.models import boilerplate as bp
+from newsum.models.errors import EmptyInput, InputTooLong, InvalidUnicode
+from newsum.models.language import guess_language
+from newsum.models.segment import Span, split_paragraphs, split_sentences, trim
+from newsum.models.terms import analyse
+from newsum.models.types import (
     Article,
     Boilerplate,
     Closing,
@@ -25,7 +25,7 @@ from models.types import (
     Sentence,
     StandfirstSource,
 )
-from models.types import Span as TextSpan
+from newsum.models.types import Span as TextSpan
 
 # Lead-3, the standard news baseline (See et al. 2017; Grusky et al. 2018).
 LEAD_SENTENCES = 3

@@ -29,11 +29,11 @@ from itertools import pairwise
 
 import numpy as np
 
-from models.embeddings import SentenceEncoder
-from models.facts import ArticleFacts, unsupported_facts
-from models.segment import split_paragraphs, split_sentences
-from models.terms import analyse
-from models.types import Article, Attribution, GeneratedSentence, TextWords
+from newsum.models.embeddings import SentenceEncoder
+from newsum.models.facts import ArticleFacts, unsupported_facts
+from newsum.models.segment import split_paragraphs, split_sentences
+from newsum.models.terms import analyse
+from newsum.models.types import Article, Attribution, GeneratedSentence, TextWords
 
 # Cosines of all-MiniLM-L6-v2 are rescaled before use: sentences of one news
 # story that say different things score 0.3-0.45 against each other (they share

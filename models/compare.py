@@ -20,10 +20,10 @@ from typing import Protocol
 from rapidfuzz.distance import LCSseq
 from rouge_score import rouge_scorer, scoring, tokenizers
 
-from models import coverage
-from models.coverage import Encode, Side
-from models.terms import rouge_tokens
-from models.types import (
+from newsum.models import coverage
+from newsum.models.coverage import Encode, Side
+from newsum.models.terms import rouge_tokens
+from newsum.models.types import (
     Article,
     Attribution,
     Comparison,

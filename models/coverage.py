@@ -26,7 +26,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from models.attribution import (
+from newsum.models.attribution import (
     MIN_SOURCE_SCORE,
     SentenceSet,
     Words,
@@ -34,13 +34,13 @@ from models.attribution import (
     rescaled_cosines,
     words_from,
 )
-from models.types import Added, Article, Kept, SupportPlace
+from newsum.models.types import Added, Article, Kept, SupportPlace
 
 # Both on attribution's `support` scale. A lead (closing) sentence is kept from
 # this score: attribution's own floor for a source, and the most accurate
 # threshold for both evidence modes on 36 hand-labelled (lead sentence,
 # abstractive summary) pairs of ../shared/data/dev_summeval.jsonl
-# (benchmarks/lead_coverage_labels.jsonl; README "Keeps, drops, adds"). Low,
+# (research/lead_coverage_labels.jsonl; README "Keeps, drops, adds"). Low,
 # because a summary compresses: it carries a lead sentence's point in few of its words.
 KEPT_FROM = MIN_SOURCE_SCORE
 # A summary sentence is added when the lead (closing) backs less than half of

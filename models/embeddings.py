@@ -32,7 +32,7 @@ class TransformerEncoder:
     """A sentence-transformers model on the CPU.
 
     Not thread-safe (its fast tokenizer keeps truncation state): the service
-    gives it one owner thread (service.owner); the CLI calls it from one thread.
+    gives it one owner thread (service.runtime.owner); the CLI calls it from one thread.
     """
 
     def __init__(self, name: str, model: object) -> None:

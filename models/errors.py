@@ -1,4 +1,4 @@
-"""Domain errors. Each carries a stable `code`; `service.errors` maps codes to HTTP statuses.
+"""Domain errors, each with a stable `code`; `service.contract.errors` maps codes to HTTP statuses.
 
 Messages state the limit and the value that broke it, and never quote the submitted text.
 """

@@ -6,7 +6,7 @@ each standardised by the mean and spread it had on the dev set:
     support = 1 / (1 + exp(-(intercept + sum(weight * (value - mean) / scale))))
 
 The coefficients below are fitted, not tuned by hand, by
-`python -m benchmarks.fit_faithfulness --write` on SummEval's expert consistency
+`python -m research.fit_faithfulness --write` on SummEval's expert consistency
 labels (../shared/data/dev_summeval_outputs.jsonl: 1,552 CNN/DailyMail
 summaries of 16 systems; faithful = 5.0 from all three experts), keeping only
 the signals that raised the area under the ROC curve under 5-fold
@@ -27,9 +27,9 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from models.attribution import ArticleEvidence
-from models.faithfulness_signals import ArticleWords, summary_signals
-from models.types import GeneratedSentence
+from newsum.models.attribution import ArticleEvidence
+from newsum.models.faithfulness_signals import ArticleWords, summary_signals
+from newsum.models.types import GeneratedSentence
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,7 +63,7 @@ class SummarySupport:
     signals: tuple[str, ...]
 
 
-# BEGIN FITTED: written by `python -m benchmarks.fit_faithfulness --write`; do not edit.
+# BEGIN FITTED: written by `python -m research.fit_faithfulness --write`; do not edit.
 MODELS: dict[str, SupportModel] = {
     "lexical": SupportModel(
         intercept=1.740069,

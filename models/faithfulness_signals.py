@@ -39,9 +39,9 @@ from itertools import combinations
 import numpy as np
 import regex
 
-from models.attribution import ArticleEvidence
-from models.terms import analyse
-from models.types import GeneratedSentence
+from newsum.models.attribution import ArticleEvidence
+from newsum.models.terms import analyse
+from newsum.models.types import GeneratedSentence
 
 NGRAM_ORDERS = (1, 2, 3, 4)
 # English negation cues, as rouge_tokens spells them ("didn't" is one token).

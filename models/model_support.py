@@ -7,7 +7,7 @@ The lexical support is models.faithfulness's; the log-likelihood is the mean
 token log-probability of the summary under the served seq2seq model given the
 article (models.abstractive.likelihood: BARTScore's faithfulness direction). The
 weights are fitted, per served model and per mode (lexical; with embeddings),
-by `python -m benchmarks.fit_model_support` on labelled summaries, and read from
+by `python -m research.fit_model_support` on labelled summaries, and read from
 a JSON file (`WEIGHTS_FILE` next to the checkpoint, or `NEWSUM_MODEL_SUPPORT_WEIGHTS`).
 A weight is never invented: without a fitted one for the served model (its name
 and architecture), the score is reported in `support_signals` and `support` is
@@ -28,11 +28,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from models.errors import ModelUnavailable
-from models.faithfulness import SummarySupport, sigmoid
+from newsum.models.errors import ModelUnavailable
+from newsum.models.faithfulness import SummarySupport, sigmoid
 
 if TYPE_CHECKING:  # the engine's modules are heavy; this one is read by models.summarize
-    from models.abstractive.likelihood import SummaryLikelihood
+    from newsum.models.abstractive.likelihood import SummaryLikelihood
 
 MODEL_SIGNAL = "model_loglik"
 WEIGHTS_FILE = "model_support.json"  # the fit's output, looked for in the checkpoint's folder
@@ -96,7 +96,7 @@ def load_weights(path: Path, model: str, architecture: str) -> FittedWeights | N
     except (OSError, ValueError, KeyError, TypeError, AttributeError) as error:
         raise ModelUnavailable(
             f"the model-support weights in {path} cannot be read ({type(error).__name__}: "
-            f"{error}); refit them with `python -m benchmarks.fit_model_support`"
+            f"{error}); refit them with `python -m research.fit_model_support`"
         ) from error
     if any(w.scale <= 0 or not all(map(math.isfinite, _numbers(w))) for w in modes.values()):
         raise ModelUnavailable(

@@ -20,8 +20,8 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
-from models.errors import EmptyInput
-from models.segment import BLANK_CLASS
+from newsum.models.errors import EmptyInput
+from newsum.models.segment import BLANK_CLASS
 
 # trafilatura logs ERROR for every page it cannot parse; for us that is a 422, not news.
 logging.getLogger("trafilatura").setLevel(logging.CRITICAL)

@@ -6,13 +6,14 @@ import logging
 import time
 from collections.abc import Sequence
 from dataclasses import replace
-from typing import TYPE_CHECKING, Literal, Protocol
+from typing import TYPE_CHECKING, Literal
 
-from models.attribution import ArticleEvidence
-from models.compare import compare, lead_vs_closing
-from models.coverage import Encode
-from models.embeddings import SentenceEncoder
-from models.errors import (
+from newsum.models.abstractive.interface import AbstractiveEngine, failed, unavailable
+from newsum.models.attribution import ArticleEvidence
+from newsum.models.compare import compare, lead_vs_closing
+from newsum.models.coverage import Encode
+from newsum.models.embeddings import SentenceEncoder
+from newsum.models.errors import (
     Cancelled,
     DeadlineExceeded,
     GenerationFailed,
@@ -20,56 +21,26 @@ from models.errors import (
     ModelUnavailable,
     NewsumError,
 )
-from models.faithfulness import SummarySupport, summary_support
-from models.model_support import Judgement, fold
-from models.textrank import Pick, summarize_textrank
-from models.types import (
+from newsum.models.faithfulness import SummarySupport, summary_support
+from newsum.models.model_support import Judgement, fold
+from newsum.models.textrank import Pick, summarize_textrank
+from newsum.models.types import (
     AbstractiveSummary,
     Article,
     AttributionReport,
     Comparisons,
-    EngineStatus,
     ExtractiveSummary,
     Report,
     Summaries,
 )
 
 if TYPE_CHECKING:  # the engine's modules import torch lazily; keep this module light
-    from models.abstractive.cancel import Cancellation
-    from models.abstractive.checkpoint import GenerationOverrides
+    from newsum.models.abstractive.cancel import Cancellation
+    from newsum.models.abstractive.checkpoint import GenerationOverrides
 
 log = logging.getLogger("newsum.summarize")
 Method = Literal["textrank", "abstractive"]
 METHODS: tuple[Method, ...] = ("textrank", "abstractive")
-
-
-class AbstractiveEngine(Protocol):
-    """What `summarize` needs of a seq2seq engine (models.abstractive.engine has two)."""
-
-    @property
-    def name(self) -> str: ...
-
-    @property
-    def status(self) -> str: ...
-
-    @property
-    def reason(self) -> str | None: ...
-
-    def summarize(
-        self,
-        article: Article,
-        options: GenerationOverrides | None = None,
-        cancel: Cancellation | None = None,
-    ) -> AbstractiveSummary: ...
-
-    def summarize_batch(
-        self,
-        articles: Sequence[Article],
-        options: GenerationOverrides | None = None,
-        cancels: Sequence[Cancellation] | None = None,
-    ) -> list[AbstractiveSummary | NewsumError]:
-        """One outcome per article, from one padded generation; a stopped row gets its error."""
-        ...
 
 
 def summarize(
@@ -135,7 +106,7 @@ def settle_generation(
             )
         if not with_textrank:
             raise error
-        return _empty("error", error.message, None)
+        return failed(error.message)
     if outcome.status != "ok" and not with_textrank:
         raise ModelUnavailable(outcome.reason or "the abstractive model is unavailable")
     return outcome
@@ -225,22 +196,3 @@ def _judged(
 def _encode(evidence: ArticleEvidence | None) -> Encode | None:
     # The attribution's encoder and the vectors it made, when it had embeddings.
     return evidence.encode if evidence is not None and evidence.encoder is not None else None
-
-
-def unavailable(reason: str, model: str | None = None) -> AbstractiveSummary:
-    """The abstractive block for a model that cannot serve, with what the operator can do."""
-    return _empty("unavailable", reason, model)
-
-
-def _empty(status: EngineStatus, reason: str, model: str | None) -> AbstractiveSummary:
-    return AbstractiveSummary(
-        status=status,
-        reason=reason,
-        model=model,
-        text="",
-        sentences=(),
-        input_tokens=None,
-        truncated=None,
-        input_sentences=(),
-        elapsed_ms=None,
-    )

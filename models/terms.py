@@ -35,7 +35,7 @@ import regex
 import Stemmer
 import stopwordsiso
 
-from models.types import TextWords
+from newsum.models.types import TextWords
 
 _NO_SPACE_SCRIPTS = r"\p{Han}\p{Hiragana}\p{Katakana}\p{Thai}\p{Lao}\p{Khmer}\p{Myanmar}"
 # A fast path, for text with no character of those scripts and no combining

@@ -25,8 +25,14 @@ import numpy as np
 from scipy import sparse
 from scipy.linalg.lapack import dgesv
 
-from models.errors import InvalidOption
-from models.types import Article, Attribution, ExtractedSentence, ExtractiveSummary, RankedSentence
+from newsum.models.errors import InvalidOption
+from newsum.models.types import (
+    Article,
+    Attribution,
+    ExtractedSentence,
+    ExtractiveSummary,
+    RankedSentence,
+)
 
 _DAMPING = 0.85  # Mihalcea & Tarau 2004, after Brin & Page 1998
 _TOLERANCE = 1e-6  # the paper stops at 1e-4; scores are reported to 6 places
@@ -42,7 +48,7 @@ PICKS: tuple[Pick, ...] = ("distinct", "classic")
 # Two sentences sharing this much of their content terms (cosine of the term
 # sets) tell one fact twice: "X visited Iraq to stress cooperation against IS
 # remnants" and "X's visit to Iraq marks a step in cooperation against IS
-# remnants" score 0.77. On the dev sets (benchmarks/textrank_repeats.py, 38
+# remnants" score 0.77. On the dev sets (research/textrank_repeats.py, 38
 # Newsroom + 97 CNN/DM articles; in-sample) 0.3 is the lowest threshold whose
 # ROUGE-1/2/Lsum is nowhere below the classic pick's (+0.8/+0.8/+0.9 and
 # +0.9/+0.5/+0.6, intervals spanning 0) while the highest similarity inside

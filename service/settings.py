@@ -8,10 +8,10 @@ from typing import Annotated, Any, Literal
 from pydantic import Field, ValidationInfo, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-from models.abstractive.backends import COMPUTE_TYPES, DEFAULT_BACKEND, DEFAULT_COMPUTE_TYPE
-from models.abstractive.checkpoint import DEFAULT_MODEL, MODEL_OFF
-from models.abstractive.languages import LanguageScope, parse_configured_languages
-from models.article import Limits
+from newsum.models.abstractive.backends import COMPUTE_TYPES, DEFAULT_BACKEND, DEFAULT_COMPUTE_TYPE
+from newsum.models.abstractive.checkpoint import DEFAULT_MODEL, MODEL_OFF
+from newsum.models.abstractive.languages import LanguageScope, parse_configured_languages
+from newsum.models.article import Limits
 
 # Comma-separated in the environment ("a,b"), a list in code.
 CommaList = Annotated[list[str], NoDecode]
@@ -126,7 +126,7 @@ class Settings(BaseSettings):
         None,
         min_length=1,
         description="The JSON file of the model's fitted support weights "
-        "(benchmarks/fit_model_support.py); default: model_support.json in the checkpoint's "
+        "(research/fit_model_support.py); default: model_support.json in the checkpoint's "
         "folder. Without one the model's score is reported but not folded into `support`.",
     )
 

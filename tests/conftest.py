@@ -49,7 +49,7 @@ def tiny_t5(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="session")
 def bart_engine(tiny_bart: Path) -> object:
-    from models.abstractive.engine import Seq2SeqEngine, open_engine
+    from newsum.models.abstractive.engine import Seq2SeqEngine, open_engine
 
     engine = open_engine(str(tiny_bart))
     assert isinstance(engine, Seq2SeqEngine), getattr(engine, "reason", None)
@@ -65,7 +65,7 @@ def system_outputs() -> dict[tuple[str, str], str]:
 
 @pytest.fixture(scope="session")
 def encoder() -> object:
-    from models.embeddings import load_encoder
+    from newsum.models.embeddings import load_encoder
 
     loaded = load_encoder()
     assert loaded is not None, "the bundled all-MiniLM-L6-v2 should load offline"

@@ -5,11 +5,11 @@ from __future__ import annotations
 import time
 from dataclasses import replace
 
-from models.abstractive.cancel import Cancellation
-from models.abstractive.checkpoint import GenerationOverrides
-from models.abstractive.streaming import SentenceObserver
-from models.errors import NewsumError
-from models.types import AbstractiveSummary, Article, GeneratedSentence
+from newsum.models.abstractive.cancel import Cancellation
+from newsum.models.abstractive.checkpoint import GenerationOverrides
+from newsum.models.abstractive.streaming import SentenceObserver
+from newsum.models.errors import NewsumError
+from newsum.models.types import AbstractiveSummary, Article, GeneratedSentence
 
 
 class SlowEngine:

@@ -2,7 +2,7 @@
 
 CTranslate2 float32 is the default: it gives torch float32's greedy and beam
 tokens (tests/models/test_backends.py) in about half the time and less memory
-(benchmarks/abstractive_speed.py); torch stays one setting away and is what
+(benchmarks/perf/abstractive_speed.py); torch stays one setting away and is what
 the parity tests hold CTranslate2 to. int8 is opt-in on both.
 
 Both take token ids and give back the generated token ids (without the decoder
@@ -23,9 +23,9 @@ import os
 from collections.abc import Callable, Sequence
 from typing import Any, Final, Protocol
 
-from models.abstractive.cancel import Cancellation, stopping_criteria
-from models.abstractive.checkpoint import Checkpoint, GenerationSettings, unloadable
-from models.errors import InvalidOption
+from newsum.models.abstractive.cancel import Cancellation, stopping_criteria
+from newsum.models.abstractive.checkpoint import Checkpoint, GenerationSettings, unloadable
+from newsum.models.errors import InvalidOption
 
 BACKENDS = ("torch", "ctranslate2")
 DEFAULT_BACKEND: Final = "ctranslate2"
@@ -202,7 +202,7 @@ class CTranslate2Generator:
     def __init__(self, checkpoint: Checkpoint, compute_type: str, threads: int | None) -> None:
         import ctranslate2
 
-        from models.abstractive.convert import converted_model
+        from newsum.models.abstractive.convert import converted_model
 
         folder = converted_model(checkpoint, compute_type)
         self.translator = ctranslate2.Translator(

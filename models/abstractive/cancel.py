@@ -7,7 +7,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from models.errors import Cancelled, DeadlineExceeded, NewsumError
+from newsum.models.errors import Cancelled, DeadlineExceeded, NewsumError
 
 
 class Cancellation:

@@ -23,8 +23,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from models.abstractive.languages import UNKNOWN_SCOPE, LanguageScope, read_declared_scope
-from models.errors import InvalidOption, ModelUnavailable
+from newsum.models.abstractive.languages import UNKNOWN_SCOPE, LanguageScope, read_declared_scope
+from newsum.models.errors import InvalidOption, ModelUnavailable
 
 DEFAULT_MODEL = "sshleifer/distilbart-cnn-12-6"
 MODEL_OFF = "none"

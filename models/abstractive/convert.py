@@ -24,8 +24,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-from models.abstractive.checkpoint import Checkpoint
-from models.errors import ModelUnavailable
+from newsum.models.abstractive.checkpoint import Checkpoint
+from newsum.models.errors import ModelUnavailable
 
 log = logging.getLogger("newsum.convert")
 _MARKER = "model.bin"

@@ -12,29 +12,29 @@ from __future__ import annotations
 import time
 from collections.abc import Sequence
 
-from models.abstractive.backends import (
+from newsum.models.abstractive.backends import (
     DEFAULT_BACKEND,
     DEFAULT_COMPUTE_TYPE,
     Generator,
     TokenObserver,
     open_generator,
 )
-from models.abstractive.cancel import Cancellation
-from models.abstractive.checkpoint import (
+from newsum.models.abstractive.cancel import Cancellation
+from newsum.models.abstractive.checkpoint import (
     MODEL_OFF,
     Checkpoint,
     GenerationOverrides,
     GenerationSettings,
     load_checkpoint,
 )
-from models.abstractive.languages import UNKNOWN_SCOPE, LanguageScope
-from models.abstractive.likelihood import SummaryLikelihood, likelihood
-from models.abstractive.model_input import ModelInput, fit_article
-from models.abstractive.streaming import SentenceObserver, SentenceTracker
-from models.errors import ModelUnavailable, NewsumError
-from models.segment import split_paragraphs, split_sentences
-from models.summarize import unavailable
-from models.types import AbstractiveSummary, Article, GeneratedSentence
+from newsum.models.abstractive.interface import unavailable
+from newsum.models.abstractive.languages import UNKNOWN_SCOPE, LanguageScope
+from newsum.models.abstractive.likelihood import SummaryLikelihood, likelihood
+from newsum.models.abstractive.model_input import ModelInput, fit_article
+from newsum.models.abstractive.streaming import SentenceObserver, SentenceTracker
+from newsum.models.errors import ModelUnavailable, NewsumError
+from newsum.models.segment import split_paragraphs, split_sentences
+from newsum.models.types import AbstractiveSummary, Article, GeneratedSentence
 
 # Characters after which a sentence splitter may end a sentence: Latin, CJK, Arabic and
 # Devanagari full stops, question and exclamation marks, the ellipsis, a line break.
@@ -48,7 +48,7 @@ class Seq2SeqEngine:
     (whose truncation state is shared: "Already borrowed") are documented as
     safe for concurrent use, and two generations at once on 2 cores only slow
     each other down. The service gives each engine one owner thread, which
-    batches instead (service.owner).
+    batches instead (service.runtime.owner).
     """
 
     status = "ok"

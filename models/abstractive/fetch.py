@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from models.errors import ModelUnavailable
+from newsum.models.errors import ModelUnavailable
 
 # Weights for other frameworks and exports: gigabytes that torch never reads.
 _OTHER_FRAMEWORKS = [

@@ -29,11 +29,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol, runtime_checkable
 
-from models.abstractive.backends import Generator
-from models.abstractive.cancel import Cancellation
-from models.abstractive.checkpoint import MAX_OUTPUT_TOKENS, Checkpoint
-from models.abstractive.model_input import fit_article
-from models.types import Article
+from newsum.models.abstractive.backends import Generator
+from newsum.models.abstractive.cancel import Cancellation
+from newsum.models.abstractive.checkpoint import MAX_OUTPUT_TOKENS, Checkpoint
+from newsum.models.abstractive.model_input import fit_article
+from newsum.models.types import Article
 
 # The most target tokens one summary may have scored: as many as a request may generate.
 MAX_SCORED_TOKENS = MAX_OUTPUT_TOKENS

@@ -12,8 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from models.textrank import rank_sentences
-from models.types import Article
+from newsum.models.textrank import rank_sentences
+from newsum.models.types import Article
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,16 +11,16 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from models.abstractive.checkpoint import MODEL_OFF
-from models.abstractive.engine import UnavailableEngine
-from models.abstractive.languages import (
+from newsum.models.abstractive.checkpoint import MODEL_OFF
+from newsum.models.abstractive.engine import UnavailableEngine
+from newsum.models.abstractive.interface import AbstractiveEngine
+from newsum.models.abstractive.languages import (
     UNKNOWN_SCOPE,
     LanguageScope,
     language_name,
     normalise_language,
 )
-from models.errors import InvalidOption
-from models.summarize import AbstractiveEngine
+from newsum.models.errors import InvalidOption
 
 # A checkpoint to suggest for languages no configured model serves: mT5 fine-tuned
 # on XL-Sum, BBC articles in 45 languages (Hasan et al. 2021).

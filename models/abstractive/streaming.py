@@ -26,13 +26,13 @@ import logging
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Literal, Protocol, runtime_checkable
 
-from models.errors import NewsumError
-from models.types import AbstractiveSummary, Article, GeneratedSentence
+from newsum.models.errors import NewsumError
+from newsum.models.types import AbstractiveSummary, Article, GeneratedSentence
 
 if TYPE_CHECKING:
-    from models.abstractive.cancel import Cancellation
-    from models.abstractive.checkpoint import GenerationOverrides
-    from models.summarize import AbstractiveEngine
+    from newsum.models.abstractive.cancel import Cancellation
+    from newsum.models.abstractive.checkpoint import GenerationOverrides
+    from newsum.models.abstractive.interface import AbstractiveEngine
 
 log = logging.getLogger("newsum.streaming")
 

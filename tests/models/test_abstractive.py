@@ -8,13 +8,13 @@ from pathlib import Path
 
 import pytest
 
-from models.abstractive.backends import STOPPABLE_DECODING
-from models.abstractive.cancel import Cancellation
-from models.abstractive.checkpoint import GenerationOverrides
-from models.abstractive.engine import Seq2SeqEngine, UnavailableEngine, open_engine
-from models.article import read_article
-from models.errors import Cancelled, DeadlineExceeded, InvalidOption
-from models.textrank import rank_sentences
+from newsum.models.abstractive.backends import STOPPABLE_DECODING
+from newsum.models.abstractive.cancel import Cancellation
+from newsum.models.abstractive.checkpoint import GenerationOverrides
+from newsum.models.abstractive.engine import Seq2SeqEngine, UnavailableEngine, open_engine
+from newsum.models.article import read_article
+from newsum.models.errors import Cancelled, DeadlineExceeded, InvalidOption
+from newsum.models.textrank import rank_sentences
 from tests.tiny_models import SUMMARIZATION_DEFAULTS
 
 SHORT = "Syria's minister visited Iraq on Friday. He met officials in Baghdad."

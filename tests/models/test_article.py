@@ -4,9 +4,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from models.article import Limits, read_article
-from models.errors import EmptyInput, InputTooLong, InvalidUnicode
-from models.types import Article
+from newsum.models.article import Limits, read_article
+from newsum.models.errors import EmptyInput, InputTooLong, InvalidUnicode
+from newsum.models.types import Article
 
 
 def assert_consistent(article: Article) -> None:

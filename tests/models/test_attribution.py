@@ -11,12 +11,12 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from models import attribution
-from models.article import read_article
-from models.attribution import MIN_SOURCE_SCORE, ArticleEvidence, _lexical, words_of
-from models.embeddings import SentenceEncoder
-from models.summarize import attribute_summary, summarize
-from models.types import Article
+from newsum.models import attribution
+from newsum.models.article import read_article
+from newsum.models.attribution import MIN_SOURCE_SCORE, ArticleEvidence, _lexical, words_of
+from newsum.models.embeddings import SentenceEncoder
+from newsum.models.summarize import attribute_summary, summarize
+from newsum.models.types import Article
 
 DATA = Path(__file__).parents[1] / "data"
 

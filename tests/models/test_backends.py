@@ -10,12 +10,12 @@ from pathlib import Path
 
 import pytest
 
-from models.abstractive import convert
-from models.abstractive.cancel import Cancellation
-from models.abstractive.checkpoint import GenerationSettings, load_checkpoint
-from models.abstractive.engine import Seq2SeqEngine, UnavailableEngine, open_engine
-from models.article import read_article
-from models.errors import InvalidOption
+from newsum.models.abstractive import convert
+from newsum.models.abstractive.cancel import Cancellation
+from newsum.models.abstractive.checkpoint import GenerationSettings, load_checkpoint
+from newsum.models.abstractive.engine import Seq2SeqEngine, UnavailableEngine, open_engine
+from newsum.models.article import read_article
+from newsum.models.errors import InvalidOption
 
 TEXTS = [
     "Syria's minister visited Iraq on Friday.",
@@ -213,7 +213,7 @@ def test_int8_loads_and_generates(tiny_bart: Path) -> None:
 
 
 def test_unknown_backends_and_compute_types_are_refused(tiny_bart: Path) -> None:
-    from models.abstractive.backends import open_generator
+    from newsum.models.abstractive.backends import open_generator
 
     checkpoint = load_checkpoint(str(tiny_bart))
     with pytest.raises(InvalidOption, match="backend must be one of"):

@@ -4,7 +4,7 @@ import time
 
 import pytest
 
-from models.boilerplate import prefix_length, whole_unit_kind
+from newsum.models.boilerplate import prefix_length, whole_unit_kind
 
 
 @pytest.mark.parametrize(

@@ -7,9 +7,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from rouge_score import rouge_scorer
 
-from models.article import read_article
-from models.attribution import ArticleEvidence
-from models.compare import (
+from newsum.models.article import read_article
+from newsum.models.attribution import ArticleEvidence
+from newsum.models.compare import (
     ROUGE_TYPES,
     UnicodeTokenizer,
     closing_tokens,
@@ -19,10 +19,10 @@ from models.compare import (
     position,
     rouge,
 )
-from models.embeddings import SentenceEncoder
-from models.summarize import attribute_summary
-from models.terms import rouge_tokens
-from models.types import Added, Article, Comparison, Kept
+from newsum.models.embeddings import SentenceEncoder
+from newsum.models.summarize import attribute_summary
+from newsum.models.terms import rouge_tokens
+from newsum.models.types import Added, Article, Comparison, Kept
 
 # rouge-score's own scorer with our tokenizer: what `rouge` must equal exactly.
 REFERENCE_SCORER = rouge_scorer.RougeScorer(list(ROUGE_TYPES), tokenizer=UnicodeTokenizer())

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from models.facts import ArticleFacts, unsupported_facts
+from newsum.models.facts import ArticleFacts, unsupported_facts
 
 ARTICLE = ArticleFacts(
     "Iraqi officials condemned the massacre of over 1,383 civilians. The US-led coalition, "

@@ -9,12 +9,12 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from models.article import read_article
-from models.attribution import ArticleEvidence
-from models.embeddings import SentenceEncoder
-from models.faithfulness import MODELS, score, summary_support
-from models.faithfulness_signals import SIGNALS, summary_signals
-from models.types import Article
+from newsum.models.article import read_article
+from newsum.models.attribution import ArticleEvidence
+from newsum.models.embeddings import SentenceEncoder
+from newsum.models.faithfulness import MODELS, score, summary_support
+from newsum.models.faithfulness_signals import SIGNALS, summary_signals
+from newsum.models.types import Article
 
 COPIED = (
     "Shaibani held discussions with Iraqi Foreign Minister Fuad Hussein. "

@@ -10,13 +10,13 @@ from pathlib import Path
 
 import pytest
 
-from models.abstractive.cancel import Cancellation
-from models.abstractive.checkpoint import GenerationOverrides
-from models.abstractive.engine import Seq2SeqEngine, open_engine
-from models.abstractive.likelihood import token_limit
-from models.article import read_article
-from models.errors import Cancelled
-from models.types import Article
+from newsum.models.abstractive.cancel import Cancellation
+from newsum.models.abstractive.checkpoint import GenerationOverrides
+from newsum.models.abstractive.engine import Seq2SeqEngine, open_engine
+from newsum.models.abstractive.likelihood import token_limit
+from newsum.models.article import read_article
+from newsum.models.errors import Cancelled
+from newsum.models.types import Article
 
 BACKENDS = ("ctranslate2", "torch")
 # Greedy, no repeated token: the random model's argmax tokens, each different, so that

@@ -14,11 +14,11 @@ from pathlib import Path
 
 import pytest
 
-from models.abstractive.cancel import Cancellation
-from models.abstractive.checkpoint import GenerationSettings
-from models.abstractive.engine import Seq2SeqEngine, open_engine
-from models.article import read_article
-from models.summarize import summarize
+from newsum.models.abstractive.cancel import Cancellation
+from newsum.models.abstractive.checkpoint import GenerationSettings
+from newsum.models.abstractive.engine import Seq2SeqEngine, open_engine
+from newsum.models.article import read_article
+from newsum.models.summarize import summarize
 from tests.tiny_models import HUB_TOKENIZER_FILES
 
 DATA = Path(__file__).parents[1] / "data"

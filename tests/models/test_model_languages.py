@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from models.abstractive.languages import (
+from newsum.models.abstractive.languages import (
     UNKNOWN_SCOPE,
     LanguageScope,
     language_name,
@@ -121,7 +121,7 @@ def test_a_bad_configured_scope_says_what_is_wrong(text: str, message: str) -> N
 
 def test_every_language_the_detector_names_has_its_iso_639_2_codes_and_name() -> None:
     """A card's `deu` or `German` must meet the detector's `de`, for each language it names."""
-    from models.language import _CANDIDATES
+    from newsum.models.language import _CANDIDATES
 
     for code in _CANDIDATES:
         assert normalise_language(code) == code

@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from models.abstractive.likelihood import SummaryLikelihood
-from models.errors import ModelUnavailable
-from models.faithfulness import SummarySupport
-from models.model_support import (
+from newsum.models.abstractive.likelihood import SummaryLikelihood
+from newsum.models.errors import ModelUnavailable
+from newsum.models.faithfulness import SummarySupport
+from newsum.models.model_support import (
     FittedWeights,
     FoldWeights,
     Judgement,

@@ -10,9 +10,9 @@ import regex
 from hypothesis import given
 from hypothesis import strategies as st
 
-from models.errors import EmptyInput
-from models.page import VISIBLE_TEXT_PATTERN, read_page
-from models.segment import NOT_BLANK_PATTERN, is_blank
+from newsum.models.errors import EmptyInput
+from newsum.models.page import VISIBLE_TEXT_PATTERN, read_page
+from newsum.models.segment import NOT_BLANK_PATTERN, is_blank
 
 PAGES = Path(__file__).parents[1] / "data" / "pages"
 EXPECTED = json.loads((PAGES / "expected.json").read_text("utf-8"))

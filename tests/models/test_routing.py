@@ -6,11 +6,11 @@ from pathlib import Path
 
 import pytest
 
-from models.abstractive.engine import Seq2SeqEngine, UnavailableEngine, open_engine
-from models.abstractive.languages import LanguageScope
-from models.abstractive.routing import route
-from models.errors import InvalidOption
-from models.summarize import AbstractiveEngine
+from newsum.models.abstractive.engine import Seq2SeqEngine, UnavailableEngine, open_engine
+from newsum.models.abstractive.interface import AbstractiveEngine
+from newsum.models.abstractive.languages import LanguageScope
+from newsum.models.abstractive.routing import route
+from newsum.models.errors import InvalidOption
 
 
 @pytest.fixture(scope="module")

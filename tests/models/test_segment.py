@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from models.segment import _lines, is_blank, split_paragraphs, split_sentences
+from newsum.models.segment import _lines, is_blank, split_paragraphs, split_sentences
 
 
 def sentences_of(text: str, language: str = "en") -> list[str]:

@@ -6,14 +6,14 @@ from pathlib import Path
 
 import pytest
 
-from models.abstractive import streaming
-from models.abstractive.cancel import Cancellation
-from models.abstractive.checkpoint import GenerationOverrides
-from models.abstractive.engine import Seq2SeqEngine, open_engine
-from models.abstractive.streaming import SentenceTracker, summarize_streaming
-from models.article import read_article
-from models.errors import Cancelled
-from models.types import AbstractiveSummary, Article, GeneratedSentence
+from newsum.models.abstractive import streaming
+from newsum.models.abstractive.cancel import Cancellation
+from newsum.models.abstractive.checkpoint import GenerationOverrides
+from newsum.models.abstractive.engine import Seq2SeqEngine, open_engine
+from newsum.models.abstractive.streaming import SentenceTracker, summarize_streaming
+from newsum.models.article import read_article
+from newsum.models.errors import Cancelled
+from newsum.models.types import AbstractiveSummary, Article, GeneratedSentence
 from tests.fakes import SlowEngine
 
 # Greedy and long enough for the random model to write more than one sentence.

@@ -4,7 +4,7 @@ import Stemmer
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from models.terms import (
+from newsum.models.terms import (
     _FAST_WORD,
     _NEEDS_SCRIPT_CLASSES,
     _TOKEN,

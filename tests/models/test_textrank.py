@@ -10,17 +10,17 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from models.article import read_article
-from models.errors import InvalidOption
-from models.terms import content_terms
-from models.textrank import (
+from newsum.models.article import read_article
+from newsum.models.errors import InvalidOption
+from newsum.models.terms import content_terms
+from newsum.models.textrank import (
     REPEAT_SIMILARITY,
     _shared_term_counts,
     rank_sentences,
     similarity,
     summarize_textrank,
 )
-from models.types import Article
+from newsum.models.types import Article
 
 GOLDEN = Path(__file__).parents[1] / "data" / "golden" / "textrank.json"
 DATA = Path(__file__).parents[1] / "data"
@@ -148,7 +148,7 @@ def test_long_articles_rank_on_a_sparse_graph_as_on_a_dense_one() -> None:
     assert not isinstance(_shared_term_counts(terms), np.ndarray)
     sparse_ranking = rank_sentences(article)
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr("models.textrank._DENSE_SENTENCES", 10_000)
+        patch.setattr("newsum.models.textrank._DENSE_SENTENCES", 10_000)
         assert isinstance(_shared_term_counts(terms), np.ndarray)
         dense_ranking = rank_sentences(article)
     # Same scores but for rounding, which may order exact ties (sentences 47, 197

@@ -12,10 +12,10 @@ from __future__ import annotations
 import argparse
 import logging
 
-from service.app import create_app
-from service.server import run_server
-from service.settings import Settings
-from service.state import Engines
+from newsum.service.cli.serve import run_server
+from newsum.service.runtime.state import Engines
+from newsum.service.settings import Settings
+from newsum.service.web.app import create_app
 from tests.fakes import SlowEngine
 
 

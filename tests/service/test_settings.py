@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
-from service.cli import InvalidSettings, _describe, load_settings, main
-from service.settings import Settings
+from newsum.service.cli.main import InvalidSettings, _describe, load_settings, main
+from newsum.service.settings import Settings
 
 ROOT = Path(__file__).parents[2]
 
@@ -226,7 +226,7 @@ def test_serve_exits_2_with_a_message_and_no_traceback() -> None:
         "NEWSUM_COMPUTE_TYPE": "int3",
     }
     result = subprocess.run(
-        [sys.executable, "-m", "service.cli", "serve"],
+        [sys.executable, "-m", "newsum", "serve"],
         cwd=ROOT,
         env=environment,
         capture_output=True,

@@ -1,0 +1,457 @@
+"""The HTTP contract (../shared/API.md) as pydantic models: what OpenAPI publishes.
+
+Response models mirror the frozen dataclasses of `models.types` field for field,
+so a `Report` converts with `from_attributes` and nothing is renamed on the way.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    PrivateAttr,
+    field_validator,
+)
+
+from newsum.models.abstractive.checkpoint import (
+    MAX_BEAMS,
+    MAX_LENGTH_PENALTY,
+    MAX_NO_REPEAT_NGRAM,
+    MAX_OUTPUT_TOKENS,
+    GenerationOverrides,
+)
+from newsum.models.coverage import ADDED_BELOW, KEPT_FROM
+from newsum.models.summarize import METHODS, Method
+from newsum.models.textrank import MAX_SUMMARY_SENTENCES, REPEAT_SIMILARITY, Pick
+from newsum.models.types import AttributionReport, Report
+
+# Scores are rounded for the wire: six places is finer than any decision made on them.
+Score = Annotated[float, PlainSerializer(lambda value: round(value, 6), return_type=float)]
+Millis = Annotated[float, PlainSerializer(lambda value: round(value, 2), return_type=float)]
+
+TITLE_MAX_CHARS = 1_000
+
+
+def _integral(value: object) -> object:
+    # JSON Schema's integer is any number without a fraction: 3.0 is 3. The
+    # request models are strict otherwise: never "3" for 3, nor true for 1.
+    return int(value) if isinstance(value, float) and value.is_integer() else value
+
+
+class GenerationOptions(BaseModel):
+    """Per-request changes to the model's own generation defaults (GET /v1/models lists them)."""
+
+    # Strict: JSON's types as the schema says them (no "2" for 2, no false for 0).
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    num_beams: int | None = Field(None, ge=1, le=MAX_BEAMS, description="Beam width.")
+    min_length: int | None = Field(
+        None, ge=0, le=MAX_OUTPUT_TOKENS, description="Fewest summary tokens."
+    )
+    max_length: int | None = Field(
+        None, ge=1, le=MAX_OUTPUT_TOKENS, description="Most summary tokens."
+    )
+    length_penalty: float | None = Field(
+        None, ge=0, le=MAX_LENGTH_PENALTY, description="Beam score length exponent."
+    )
+    no_repeat_ngram_size: int | None = Field(
+        None, ge=0, le=MAX_NO_REPEAT_NGRAM, description="Never repeat an n-gram of this size."
+    )
+
+    _integral = field_validator(
+        "num_beams", "min_length", "max_length", "no_repeat_ngram_size", mode="before"
+    )(_integral)
+
+    def overrides(self) -> GenerationOverrides:
+        return GenerationOverrides(**self.model_dump())
+
+
+class SummarizeRequest(BaseModel):
+    """An article to summarise. Text length is bounded by the server's `max_article_chars`."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        strict=True,
+        json_schema_extra={
+            "examples": [
+                {
+                    "text": "Syria's interim Foreign Minister visited Iraq on Friday.\n"
+                    "He met his Iraqi counterpart in Baghdad.\n"
+                    "Both pledged to cooperate against the Islamic State group.",
+                    "methods": ["textrank"],
+                    "max_sentences": 2,
+                }
+            ]
+        },
+    )
+
+    text: str = Field(description="The article body; paragraphs separated by line breaks.")
+    title: str | None = Field(None, max_length=TITLE_MAX_CHARS, description="The headline.")
+    standfirst: str | None = Field(
+        None, description="The CMS's standfirst / dek; when given it is the article's lead."
+    )
+    methods: list[Method] = Field(
+        default_factory=lambda: list(METHODS),
+        min_length=1,
+        max_length=len(METHODS),
+        description="Which summaries to produce.",
+    )
+    max_sentences: int = Field(
+        3, ge=1, le=MAX_SUMMARY_SENTENCES, description="Length of the extractive summary."
+    )
+    textrank_pick: Pick = Field(
+        "distinct",
+        description="How TextRank's summary is picked from its ranking: `distinct` passes "
+        "over a sentence whose content terms overlap an already picked one's by "
+        f"{REPEAT_SIMILARITY:g} or more (cosine), so no fact is told twice; `classic` takes "
+        "the best-ranked sentences as they come. The ranking is the same either way.",
+    )
+    model: str | None = Field(
+        None, max_length=200, description="Abstractive model id, one of GET /v1/models."
+    )
+    language: str | None = Field(
+        None,
+        pattern=r"^[a-z]{2,3}$",
+        description="ISO 639 code of the article's language; detected when absent.",
+    )
+    generation: GenerationOptions | None = Field(
+        None, description="Abstractive generation settings; the model's own when absent."
+    )
+    _integral_max_sentences = field_validator("max_sentences", mode="before")(_integral)
+    # Set by the body reader when an article page's description became the standfirst.
+    _standfirst_from_page: bool = PrivateAttr(default=False)
+
+    @property
+    def standfirst_from_page(self) -> bool:
+        return self._standfirst_from_page
+
+    @standfirst_from_page.setter
+    def standfirst_from_page(self, value: bool) -> None:
+        self._standfirst_from_page = value
+
+
+class _FromDomain(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+
+class TextSpan(_FromDomain):
+    start: int
+    end: int
+    text: str
+
+
+class SentenceOut(_FromDomain):
+    index: int
+    start: int
+    end: int
+    text: str
+    paragraph: int
+
+
+class ParagraphOut(_FromDomain):
+    index: int
+    start: int
+    end: int
+    sentences: list[int]
+
+
+class LeadOut(_FromDomain):
+    method: Literal["standfirst", "first_paragraph", "first_sentences"]
+    sentences: list[int]
+    text: str
+    spans: list[TextSpan] = Field(
+        default_factory=list,
+        description="A standfirst's own sentences, offsets into `lead.text`: what the lead "
+        "comparison's indexes refer to. Empty for a lead in the text (see `sentences`).",
+    )
+
+
+class ClosingOut(_FromDomain):
+    method: Literal["last_paragraph", "last_sentences"]
+    sentences: list[int]
+    text: str
+
+
+class BoilerplateOut(_FromDomain):
+    start: int
+    end: int
+    text: str
+    kind: str = Field(description="byline, dateline, timestamp, source, credit, social, ...")
+
+
+class ArticleOut(_FromDomain):
+    text: str
+    language: str
+    title: str | None
+    headline: TextSpan | None = Field(description="A first line taken as the headline.")
+    sentences: list[SentenceOut]
+    paragraphs: list[ParagraphOut]
+    lead: LeadOut
+    closing: ClosingOut | None
+    boilerplate: list[BoilerplateOut]
+    standfirst_source: Literal["request", "page"] | None = Field(
+        None,
+        description="Where the standfirst (the lead, when there is one) came from: the "
+        "request's `standfirst`, or the article page's own description (`og:description` / "
+        '`<meta name="description">`) for an HTML body that gave none.',
+    )
+
+
+class RankedSentenceOut(_FromDomain):
+    sentence: int
+    score: Score
+    rank: int
+
+
+class AttributionOut(_FromDomain):
+    sentence: int = Field(description="Index into article.sentences.")
+    score: Score
+
+
+class ExtractedSentenceOut(_FromDomain):
+    text: str
+    source_sentences: list[int]
+    start: int
+    end: int
+    attributions: list[AttributionOut] = Field(description="Its own sentence, score 1.")
+    support: Score
+    unsupported: list[str]
+
+
+class TextRankOut(_FromDomain):
+    status: Literal["ok"]
+    text: str
+    sentences: list[ExtractedSentenceOut]
+    ranking: list[RankedSentenceOut] = Field(description="Every article sentence, best first.")
+    elapsed_ms: Millis
+
+
+SUMMARY_SUPPORT = (
+    "How likely the whole summary is faithful to the article, 0-1: a logistic regression over "
+    "the sentences' support and cheap lexical checks, calibrated on expert consistency labels "
+    "(README, 'Faithfulness'); null when the summary has no sentence."
+)
+SUPPORT_SIGNALS = (
+    "The signals `support` was computed from (those that apply to this article); with "
+    "NEWSUM_MODEL_SUPPORT=on, also the served model's score, `model_loglik=<mean token "
+    "log-probability> (sentences: ...)`, followed by `; not folded: <why>` when it is not in "
+    "`support`, or `model_loglik: not scored: <why>`."
+)
+
+
+class GeneratedSentenceOut(_FromDomain):
+    text: str
+    start: int = Field(description="Offset into the summary's text.")
+    end: int
+    attributions: list[AttributionOut] = Field(
+        description="Supporting article sentences, best first."
+    )
+    support: Score | None = Field(description="How well the article backs the sentence, 0-1.")
+    unsupported: list[str] = Field(description="Numbers and names the article does not contain.")
+
+
+class AbstractiveOut(_FromDomain):
+    status: Literal["ok", "unavailable", "error"]
+    reason: str | None = Field(description="When not ok: why, and what the operator can do.")
+    model: str | None
+    text: str
+    sentences: list[GeneratedSentenceOut]
+    input_tokens: int | None = Field(description="Tokens the model read.")
+    truncated: bool | None = Field(description="True when the article did not fit the model.")
+    input_sentences: list[int] = Field(description="The article sentences the model read.")
+    elapsed_ms: Millis | None
+    support: Score | None = Field(None, description=SUMMARY_SUPPORT)
+    support_signals: list[str] = Field(default_factory=list, description=SUPPORT_SIGNALS)
+
+
+class RougeOut(_FromDomain):
+    rouge1: Score
+    rouge2: Score
+    rougeL: Score  # noqa: N815 - the contract's field name
+
+
+class KeptOut(_FromDomain):
+    sentence: int = Field(
+        description="The lead (closing) sentence: an index into article.sentences, or into "
+        "article.lead.spans for a standfirst."
+    )
+    by: list[int] = Field(description="The summary sentences that cover it, best first.")
+    score: Score = Field(description="How fully they cover it, 0-1.")
+
+
+class AddedOut(_FromDomain):
+    sentence: int = Field(description="The summary sentence the lead (closing) lacks.")
+    support_in: Literal["lead", "body", "closing", "none"] = Field(
+        description="Where in the article its best source lies; none: no article sentence "
+        "supports it (see its `support`)."
+    )
+
+
+class VersusOut(RougeOut):
+    kept: list[KeptOut] = Field(
+        description=f"Lead (closing) sentences the summary covers (score >= {KEPT_FROM})."
+    )
+    dropped: list[int] = Field(description="Lead (closing) sentences it does not cover.")
+    added: list[AddedOut] = Field(
+        description=f"Summary sentences less than {ADDED_BELOW} backed by the lead (closing)."
+    )
+
+
+class PositionOut(_FromDomain):
+    lead: Score
+    body: Score
+    closing: Score
+
+
+class ComparisonOut(_FromDomain):
+    vs_lead: VersusOut
+    vs_closing: VersusOut | None
+    position: PositionOut
+
+
+class SummariesOut(_FromDomain):
+    textrank: TextRankOut | None
+    abstractive: AbstractiveOut | None
+
+
+class ComparisonsOut(_FromDomain):
+    textrank: ComparisonOut | None
+    abstractive: ComparisonOut | None
+    lead_vs_closing: VersusOut | None = Field(
+        description="The closing as a summary of the lead: ROUGE, the lead sentences it "
+        "restates, and its own sentences that add to the lead. Its sentences are the "
+        "article's, so `by` and `added[].sentence` are article sentence indexes."
+    )
+
+
+class SummarizeResponse(_FromDomain):
+    article: ArticleOut
+    summaries: SummariesOut
+    comparison: ComparisonsOut
+
+
+class AttributeRequest(BaseModel):
+    """A summary (an editor's, another system's) to attribute to an article."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        strict=True,
+        json_schema_extra={
+            "examples": [
+                {
+                    "text": "Syria's interim Foreign Minister visited Iraq on Friday.\n"
+                    "He met his Iraqi counterpart in Baghdad.",
+                    "summary": "Syria's foreign minister met his Iraqi counterpart in Baghdad.",
+                }
+            ]
+        },
+    )
+
+    text: str = Field(description="The article body; bounded by `max_article_chars`.")
+    summary: str = Field(description="The summary to attribute; bounded by `max_summary_chars`.")
+    title: str | None = Field(None, max_length=TITLE_MAX_CHARS)
+    standfirst: str | None = None
+    language: str | None = Field(None, pattern=r"^[a-z]{2,3}$")
+
+
+class AttributeResponse(_FromDomain):
+    article: ArticleOut
+    sentences: list[GeneratedSentenceOut] = Field(description="Offsets are into the summary.")
+    support: Score | None = Field(None, description=SUMMARY_SUPPORT)
+    support_signals: list[str] = Field(default_factory=list, description=SUPPORT_SIGNALS)
+    comparison: ComparisonOut
+
+
+class ErrorDetail(BaseModel):
+    code: str
+    message: str = Field(description="States the limit and the value that broke it.")
+
+
+class ErrorResponse(BaseModel):
+    error: ErrorDetail
+
+
+class BatchRequestLine(SummarizeRequest):
+    """One line of POST /v1/summarize/batch: a summarize request with an optional id."""
+
+    id: str | int | None = Field(None, description="Echoed on the result line.")
+
+    _integral_id = field_validator("id", mode="before")(_integral)
+
+
+class BatchResultLine(BaseModel):
+    """One line of the batch answer: the summarize response, or the error of that line."""
+
+    id: str | int | None
+    line: int = Field(description="1-based line number in the request.")
+    result: SummarizeResponse | None = None
+    error: ErrorDetail | None = None
+
+
+class HealthResponse(BaseModel):
+    status: Literal["ok"]
+
+
+class ReadyResponse(BaseModel):
+    status: Literal["ready"]
+    models: list[str] = Field(
+        default_factory=list,
+        description="The abstractive models loaded and warmed up, in routing order.",
+    )
+
+
+class ModelInfo(BaseModel):
+    id: str = Field(description="The value to pass as `model`.")
+    method: Literal["textrank", "abstractive"]
+    status: Literal["ok", "unavailable"]
+    reason: str | None = Field(description="When unavailable: why, and what the operator can do.")
+    generation_defaults: dict[str, float | int | bool] | None = None
+    max_input_tokens: int | None = None
+    backend: Literal["ctranslate2", "torch"] | None = Field(
+        None, description="Abstractive: where generation runs (NEWSUM_BACKEND)."
+    )
+    compute_type: Literal["float32", "int8", "int8_float32"] | None = Field(
+        None, description="Abstractive: the weights' number type (NEWSUM_COMPUTE_TYPE)."
+    )
+    languages: list[str] | None = Field(
+        None,
+        description="Abstractive: the ISO 639-1 codes of the articles it summarises; null: "
+        "every language (its model card says `multilingual`, or nothing: see `language_scope`).",
+    )
+    language_scope: Literal["declared", "configured", "unknown"] | None = Field(
+        None,
+        description="Abstractive: where `languages` comes from: its model card, "
+        "NEWSUM_MODEL_LANGUAGES, or neither (assumed to serve every language).",
+    )
+    stoppable_decoding: list[Literal["greedy", "beam_search"]] | None = Field(
+        None,
+        description="Abstractive: the decodings that stop at their next token when the "
+        "request's deadline passes or its client hangs up (`num_beams` 1 is greedy, more is "
+        "beam search). One not listed (beam search on ctranslate2) is checked only before it "
+        "starts, then runs to its end, at most `max_length` tokens.",
+    )
+    streams: Literal["sentences", "at_end"] | None = Field(
+        None,
+        description="Abstractive, with `Accept: text/event-stream`: how its sentences are "
+        "sent with the model's default `num_beams`. `sentences`: each as soon as the model "
+        "has finished it (greedy decoding, `num_beams` 1, on either backend); `at_end`: all "
+        "when generation ends (beam search, whose tokens are final only then). A request's "
+        "own `generation.num_beams` decides for that request.",
+    )
+
+
+class ModelsResponse(BaseModel):
+    models: list[ModelInfo]
+
+
+def summarize_response(report: Report) -> SummarizeResponse:
+    """The response body for a report; the CLI's --json prints the same."""
+    return SummarizeResponse.model_validate(report)
+
+
+def attribute_response(report: AttributionReport) -> AttributeResponse:
+    return AttributeResponse.model_validate(report)

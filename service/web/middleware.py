@@ -1,0 +1,262 @@
+"""Pure ASGI middleware: request context and access log, body size limit, keys and rate limit.
+
+Pure ASGI rather than Starlette's BaseHTTPMiddleware, which buffers streaming
+responses and hides client disconnects from the endpoint.
+"""
+
+from __future__ import annotations
+
+import hmac
+import json
+import logging
+import math
+import re
+import time
+import uuid
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable, MutableMapping
+from typing import Any
+
+from newsum.service.contract.errors import error_body, status_of
+from newsum.service.runtime.metrics import Metrics
+
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+
+access_log = logging.getLogger("newsum.access")
+_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+# Paths anyone may call: probes, metrics scrapers, and the API's own description.
+OPEN_PATHS = frozenset({"/healthz", "/readyz", "/metrics", "/docs", "/openapi.json", "/"})
+# Methods that get a metric label of their own; any other a client sends is "other",
+# so made-up methods cannot grow the metrics (RFC 9110 section 9 and PATCH, RFC 5789).
+_METHOD_LABELS = frozenset({"GET", "POST", "HEAD", "OPTIONS", "PUT", "DELETE", "PATCH"})
+# Rate-limit buckets kept at once: 10,000 clients active within one minute.
+MAX_BUCKETS = 10_000
+# An empty bucket is full again after a minute, whatever the rate.
+_REFILL_S = 60.0
+
+
+async def send_error(
+    send: Send, code: str, message: str, headers: dict[str, str] | None = None
+) -> None:
+    body = json.dumps(error_body(code, message), separators=(",", ":")).encode()
+    raw_headers = [
+        (b"content-type", b"application/json"),
+        (b"content-length", str(len(body)).encode()),
+    ]
+    raw_headers += [(k.lower().encode(), v.encode()) for k, v in (headers or {}).items()]
+    await send({"type": "http.response.start", "status": status_of(code), "headers": raw_headers})
+    await send({"type": "http.response.body", "body": body})
+
+
+class RequestContext:
+    """Request id in and out, security headers, access log line, request metrics."""
+
+    def __init__(self, app: ASGIApp, metrics: Metrics) -> None:
+        self.app = app
+        self.metrics = metrics
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        given = _header(scope, b"x-request-id")
+        request_id = given if given and _REQUEST_ID.match(given) else uuid.uuid4().hex
+        scope.setdefault("state", {})["request_id"] = request_id
+        started = time.perf_counter()
+        status = 500
+
+        async def send_with_headers(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                headers = list(message.get("headers", []))
+                headers += [
+                    (b"x-request-id", request_id.encode()),
+                    (b"x-content-type-options", b"nosniff"),
+                ]
+                message["headers"] = headers
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_headers)
+        finally:
+            seconds = time.perf_counter() - started
+            route = scope.get("route")
+            # Unmatched paths share one label, so scanners cannot grow the metric.
+            endpoint = getattr(route, "path", None) or "unmatched"
+            # Likewise methods; the access log keeps the one sent.
+            method = scope["method"]
+            label = method if method in _METHOD_LABELS else "other"
+            self.metrics.requests.labels(endpoint, label, str(status)).inc()
+            self.metrics.latency.labels(endpoint, label).observe(seconds)
+            # Structured, and never the request's text.
+            access_log.info(
+                json.dumps(
+                    {
+                        "request_id": request_id,
+                        "method": method,
+                        "path": scope["path"],
+                        "status": status,
+                        "ms": round(seconds * 1000, 1),
+                        "client": (scope.get("client") or ("?",))[0],
+                    }
+                )
+            )
+
+
+class BodyLimit:
+    """413 for bodies over the limit: by Content-Length before reading, or as chunks arrive."""
+
+    def __init__(self, app: ASGIApp, max_bytes: int, metrics: Metrics) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+        self.metrics = metrics
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = _header(scope, b"content-length")
+        if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
+            await self._refuse(send, int(declared))
+            return
+        received = 0
+        started = False
+
+        async def counting_receive() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.max_bytes:
+                    raise _TooLarge
+            return message
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, counting_receive, tracking_send)
+        except _TooLarge:
+            if not started:
+                await self._refuse(send, None)
+
+    async def _refuse(self, send: Send, declared: int | None) -> None:
+        self.metrics.rejected.labels("payload_too_large").inc()
+        size = f"{declared} bytes" if declared is not None else "more than that (chunked)"
+        await send_error(
+            send,
+            "payload_too_large",
+            f"request bodies must be at most {self.max_bytes} bytes; given: {size}",
+        )
+
+
+class _TooLarge(Exception):
+    pass
+
+
+class AccessControl:
+    """Bearer API keys (constant-time compare) and a per-key token-bucket rate limit.
+
+    A bucket holds `per_minute` tokens and refills at `per_minute` a minute, so one
+    left alone for a minute is full again, and a full bucket is the same as none.
+    Buckets are kept in order of last use, and on each request those unused for a
+    minute are dropped (they carry no information), then the least recently used
+    past MAX_BUCKETS: memory is bounded whoever calls. Past MAX_BUCKETS clients
+    within one minute, the least recent of them start afresh; a client that keeps
+    calling is always recent, so its limit holds.
+    """
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        keys: list[str],
+        per_minute: int,
+        metrics: Metrics,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.app = app
+        self.keys = [key.encode() for key in keys]
+        self.per_minute = per_minute
+        self.metrics = metrics
+        self._clock = clock
+        # who -> (tokens, last refill), least recently used first.
+        self._buckets: OrderedDict[str, tuple[float, float]] = OrderedDict()
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["path"] in OPEN_PATHS or scope["method"] == "OPTIONS":
+            await self.app(scope, receive, send)
+            return
+        who = self._identify(scope)
+        if who is None:
+            await send_error(
+                send,
+                "unauthorized",
+                "send a valid API key as 'Authorization: Bearer <key>'",
+                {"WWW-Authenticate": 'Bearer realm="newsum"'},
+            )
+            return
+        wait_s = self._take_token(who)
+        if wait_s > 0:
+            self.metrics.rejected.labels("rate_limited").inc()
+            retry = math.ceil(wait_s)
+            await send_error(
+                send,
+                "rate_limited",
+                f"at most {self.per_minute} requests per minute per key; retry in {retry} s",
+                {"Retry-After": str(retry)},
+            )
+            return
+        await self.app(scope, receive, send)
+
+    def _identify(self, scope: Scope) -> str | None:
+        if not self.keys:
+            return (scope.get("client") or ("anonymous",))[0]
+        authorization = _header(scope, b"authorization") or ""
+        scheme, _, token = authorization.partition(" ")
+        if scheme.lower() != "bearer" or not token:
+            return None
+        given = token.strip().encode()
+        # Compare with every key, whatever matches, so timing says nothing.
+        matches = [hmac.compare_digest(given, key) for key in self.keys]
+        return f"key{matches.index(True)}" if any(matches) else None
+
+    def _take_token(self, who: str) -> float:
+        """0 if a request may go now, else seconds until it may."""
+        if not self.per_minute:
+            return 0.0
+        now = self._clock()
+        rate = self.per_minute / 60.0
+        tokens, last = self._buckets.pop(who, (float(self.per_minute), now))
+        tokens = min(float(self.per_minute), tokens + (now - last) * rate)
+        # Put back last, as the most recently used.
+        if tokens >= 1:
+            self._buckets[who] = (tokens - 1, now)
+            wait_s = 0.0
+        else:
+            self._buckets[who] = (tokens, now)
+            wait_s = (1 - tokens) / rate
+        self._forget(now)
+        return wait_s
+
+    def _forget(self, now: float) -> None:
+        """Drop the buckets full by now, and the least recently used past MAX_BUCKETS."""
+        buckets = self._buckets
+        while buckets:
+            _, last = next(iter(buckets.values()))
+            if now - last < _REFILL_S and len(buckets) <= MAX_BUCKETS:
+                break
+            buckets.popitem(last=False)
+
+
+def _header(scope: Scope, name: bytes) -> str | None:
+    for key, value in scope.get("headers", []):
+        if key.lower() == name:
+            return bytes(value).decode("latin-1")
+    return None
