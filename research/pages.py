@@ -7,7 +7,7 @@ it with `models.page.read_page` `--repeats` times in one process and prints:
 the extractor that found the text, the share of the reader's paragraphs found
 whole, token precision / recall / F1 of the read text against those paragraphs
 (words, or characters for scripts without spaces), and whether every re-read
-gave the same text. Writes benchmarks/results/pages/pages.{json,md}.
+gave the same text. Writes research/results/pages/pages.{json,md}.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--pages", type=Path, default=ROOT / "tests" / "data" / "pages")
     parser.add_argument("--repeats", type=int, default=5)
-    parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results" / "pages")
+    parser.add_argument("--out", type=Path, default=ROOT / "research" / "results" / "pages")
     args = parser.parse_args(argv)
     expected = json.loads((args.pages / "expected.json").read_text("utf-8"))
     rows = []
