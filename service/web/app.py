@@ -33,6 +33,7 @@ from newsum.service.runtime.state import (
     warm_up,
 )
 from newsum.service.settings import Settings
+from newsum.service.web.api_docs import install_api_docs
 from newsum.service.web.middleware import AccessControl, BodyLimit, RequestContext
 from newsum.service.web.openapi import publish_models
 from newsum.service.web.routes import router
@@ -115,12 +116,16 @@ def create_app(settings: Settings | None = None, engines: Engines | None = None)
         summary="News summaries (TextRank and seq2seq) with source attribution, compared "
         "with the article's own lead and closing.",
         lifespan=lifespan,
+        # FastAPI's own /docs and /redoc load their scripts from CDNs; these load ours.
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.settings = settings
     app.state.metrics = metrics
     app.state.service = state
     install_error_handlers(app)
     app.include_router(router)
+    install_api_docs(app)
     publish_models(
         app,
         (SummarizeRequest, AttributeRequest, BatchRequestLine, BatchResultLine),

@@ -19,6 +19,7 @@ from typing import Any
 
 from newsum.service.contract.errors import error_body, status_of
 from newsum.service.runtime.metrics import Metrics
+from newsum.service.web.api_docs import DOCS_ASSETS
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -30,6 +31,8 @@ access_log = logging.getLogger("newsum.access")
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 # Paths anyone may call: probes, metrics scrapers, and the API's own description.
 OPEN_PATHS = frozenset({"/healthz", "/readyz", "/metrics", "/docs", "/openapi.json", "/"})
+# ... and the files /docs loads (a browser sends them no key).
+OPEN_PREFIX = DOCS_ASSETS + "/"
 # Methods that get a metric label of their own; any other a client sends is "other",
 # so made-up methods cannot grow the metrics (RFC 9110 section 9 and PATCH, RFC 5789).
 _METHOD_LABELS = frozenset({"GET", "POST", "HEAD", "OPTIONS", "PUT", "DELETE", "PATCH"})
@@ -190,7 +193,7 @@ class AccessControl:
         self._buckets: OrderedDict[str, tuple[float, float]] = OrderedDict()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["path"] in OPEN_PATHS or scope["method"] == "OPTIONS":
+        if scope["type"] != "http" or _is_open(scope["path"]) or scope["method"] == "OPTIONS":
             await self.app(scope, receive, send)
             return
         who = self._identify(scope)
@@ -253,6 +256,10 @@ class AccessControl:
             if now - last < _REFILL_S and len(buckets) <= MAX_BUCKETS:
                 break
             buckets.popitem(last=False)
+
+
+def _is_open(path: str) -> bool:
+    return path in OPEN_PATHS or path.startswith(OPEN_PREFIX)
 
 
 def _header(scope: Scope, name: bytes) -> str | None:
