@@ -18,12 +18,20 @@ RUN groupadd --system --gid 10001 newsum \
     && useradd --system --uid 10001 --gid newsum --home-dir /opt/newsum --create-home newsum
 
 WORKDIR /opt/newsum/app
+# What the wheel is built from: the one package newsum/, whose models, service and benchmarks
+# are links to the folders beside it. COPY keeps a link a link, so the folders come too, each
+# under its own name (tests/test_dockerfile.py checks this list against the checkout).
 COPY pyproject.toml README.md ./
+COPY newsum ./newsum
 COPY models ./models
 COPY service ./service
+COPY benchmarks ./benchmarks
 
+# A wheel built and installed (not editable): the package lands in site-packages as newsum/.
 # torch from the CPU wheel index: PyPI's default torch wheel carries CUDA (several GB).
 RUN pip install --no-cache-dir --extra-index-url https://download.pytorch.org/whl/cpu .
+# Commands run outside the sources, so `python -m newsum` imports the installed package.
+WORKDIR /opt/newsum
 
 ARG MODEL=sshleifer/distilbart-cnn-12-6
 ARG MODELS=""

@@ -1,15 +1,13 @@
-"""The benchmark's pictures: ROUGE with intervals, latency, where content comes from."""
+"""The benchmark's pictures: ROUGE with intervals, latency, where content comes from.
+
+matplotlib (the `bench` extra) is imported when a picture is drawn, not with this module:
+`newsum bench --help` works without the extras.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
-
-import matplotlib
-
-matplotlib.use("Agg")  # files only; no display on servers and CI
-
-import matplotlib.pyplot as plt
 
 from newsum.benchmarks.bench.scoring import ROUGE_TYPES
 
@@ -18,13 +16,23 @@ def draw(summary: dict[str, Any], out: Path) -> list[str]:
     systems = {name: s for name, s in summary["systems"].items() if s["articles"]}
     if not systems:
         return []
-    images = [_rouge(systems, out), _position(systems, out)]
+    plt = _pyplot()
+    images = [_rouge(plt, systems, out), _position(plt, systems, out)]
     if any(s["latency_samples_ms"] for s in systems.values()):
-        images.append(_latency(systems, out))
+        images.append(_latency(plt, systems, out))
     return images
 
 
-def _rouge(systems: dict[str, Any], out: Path) -> str:
+def _pyplot() -> Any:
+    import matplotlib
+
+    matplotlib.use("Agg")  # files only; no display on servers and CI
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def _rouge(plt: Any, systems: dict[str, Any], out: Path) -> str:
     figure, axes = plt.subplots(figsize=(max(6, 1.6 * len(systems)), 4))
     width = 0.8 / len(ROUGE_TYPES)
     for k, kind in enumerate(ROUGE_TYPES):
@@ -39,10 +47,10 @@ def _rouge(systems: dict[str, Any], out: Path) -> str:
     axes.set_ylabel("F1 × 100 (95 % interval)")
     axes.set_title("ROUGE against the reference summaries")
     axes.legend()
-    return _save(figure, out, "rouge.png")
+    return _save(plt, figure, out, "rouge.png")
 
 
-def _position(systems: dict[str, Any], out: Path) -> str:
+def _position(plt: Any, systems: dict[str, Any], out: Path) -> str:
     figure, axes = plt.subplots(figsize=(7, 0.5 * len(systems) + 1.5))
     left = [0.0] * len(systems)
     for part, colour in (("lead", "#1f77b4"), ("body", "#bbbbbb"), ("closing", "#ff7f0e")):
@@ -53,10 +61,10 @@ def _position(systems: dict[str, Any], out: Path) -> str:
     axes.set_xlabel("share of the summary's source sentences")
     axes.set_title("Where each system's content comes from")
     axes.legend(loc="upper center", bbox_to_anchor=(0.5, -0.25), ncol=3, frameon=False)
-    return _save(figure, out, "position.png")
+    return _save(plt, figure, out, "position.png")
 
 
-def _latency(systems: dict[str, Any], out: Path) -> str:
+def _latency(plt: Any, systems: dict[str, Any], out: Path) -> str:
     timed = {
         name: s["latency_samples_ms"] for name, s in systems.items() if s["latency_samples_ms"]
     }
@@ -66,10 +74,10 @@ def _latency(systems: dict[str, Any], out: Path) -> str:
     axes.set_ylabel("ms per article (log scale)")
     axes.set_title("Latency per article")
     axes.tick_params(axis="x", rotation=20)
-    return _save(figure, out, "latency.png")
+    return _save(plt, figure, out, "latency.png")
 
 
-def _save(figure: Any, out: Path, name: str) -> str:
+def _save(plt: Any, figure: Any, out: Path, name: str) -> str:
     figure.tight_layout()
     figure.savefig(out / name, dpi=110)
     plt.close(figure)

@@ -17,6 +17,7 @@ cluster) are joined to the corpus by id and scored as systems of their own.
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import resource
 import sys
@@ -38,11 +39,31 @@ from newsum.models.compare import SummarySentence
 from newsum.models.errors import NewsumError
 from newsum.models.types import Attribution
 
-DEFAULT_SYSTEMS = "lead-3,newsum-textrank,newsum-abstractive,sumy-textrank,sumy-lexrank,summa"
+# The ids --systems takes; lead-3 is lead-N with --sentences N.
+SYSTEMS = (
+    "lead-3",
+    "newsum-textrank",
+    "newsum-abstractive",
+    "sumy-textrank",
+    "sumy-lexrank",
+    "summa",
+)
+DEFAULT_SYSTEMS = ",".join(SYSTEMS)
+# The `bench` extra (sumy, summa, scikit-learn, matplotlib) is imported only when a run needs it,
+# so --help works without it. The plots need matplotlib on every run; sumy's and summa's systems
+# are reported unavailable, with this hint, when those are missing.
+INSTALL_EXTRA = "pip install 'newsum[bench]' (in a checkout: pip install -e '.[bench]')"
 
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    if importlib.util.find_spec("matplotlib") is None:
+        print(
+            "newsum bench: the report's plots need matplotlib, from the bench extra: "
+            + INSTALL_EXTRA,
+            file=sys.stderr,
+        )
+        return 2
     args.out.mkdir(parents=True, exist_ok=True)
     records, skipped = read_corpus(args.corpus)
     rows_path = args.out / "rows.jsonl"
@@ -345,12 +366,26 @@ def _read_rows(path: Path) -> Iterator[dict[str, Any]]:
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="newsum bench", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(
+        prog="newsum bench",
+        description=__doc__.split("\n")[0],
+        epilog="sumy-textrank, sumy-lexrank, summa and the report's plots (matplotlib) need\n"
+        "the bench extra: " + INSTALL_EXTRA.replace(" (", "\n(") + ".",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     parser.add_argument("corpus", type=Path, help="JSON lines with article and reference")
     parser.add_argument("--out", type=Path, required=True, help="folder for rows and reports")
-    parser.add_argument("--systems", default=DEFAULT_SYSTEMS, help="comma-separated")
+    parser.add_argument(
+        "--systems",
+        default=DEFAULT_SYSTEMS,
+        help=f"comma-separated, from: {', '.join(SYSTEMS)} (default: all)",
+    )
     parser.add_argument("--sentences", type=int, default=3, help="extractive summary length")
-    parser.add_argument("--model", default="sshleifer/distilbart-cnn-12-6")
+    parser.add_argument(
+        "--model",
+        default="sshleifer/distilbart-cnn-12-6",
+        help="newsum-abstractive's model: hub id or folder (default: %(default)s)",
+    )
     parser.add_argument("--published", type=Path, help="JSON lines {id, system, summary}")
     parser.add_argument(
         "--batch",
@@ -361,8 +396,12 @@ def _parser() -> argparse.ArgumentParser:
         "repeatable",
     )
     parser.add_argument("--url", help="benchmark a running service instead")
-    parser.add_argument("--concurrency", type=int, default=1)
-    parser.add_argument("--timeout", type=float, default=300)
+    parser.add_argument(
+        "--concurrency", type=int, default=1, help="requests at once with --url (default: 1)"
+    )
+    parser.add_argument(
+        "--timeout", type=float, default=300, help="seconds per request with --url (default: 300)"
+    )
     return parser
 
 

@@ -15,6 +15,8 @@ from newsum.models.terms import rouge_tokens
 from newsum.models.textrank import summarize_textrank
 from newsum.models.types import Article
 
+_INSTALL_EXTRA = "pip install 'newsum[bench]'"
+
 
 @dataclass(frozen=True)
 class Output:
@@ -66,7 +68,7 @@ def sumy_systems(sentences: int) -> list[System]:
         from sumy.summarizers.text_rank import TextRankSummarizer
         from sumy.utils import get_stop_words
     except ImportError:
-        reason = "sumy is not installed (pip install -e '.[bench]')"
+        reason = f"sumy is not installed (the bench extra: {_INSTALL_EXTRA})"
         return [System("sumy textrank", None, reason), System("sumy lexrank", None, reason)]
 
     class _Words:
@@ -101,7 +103,7 @@ def summa_system(sentences: int) -> System:
     try:
         from summa import summarizer as summa_summarizer
     except ImportError:
-        return System("summa", None, "summa is not installed (pip install -e '.[bench]')")
+        return System("summa", None, f"summa is not installed (the bench extra: {_INSTALL_EXTRA})")
 
     def run(article: Article) -> Output:
         # summa splits sentences itself; one of ours per line keeps its splits ours.

@@ -247,8 +247,9 @@ def _bench(args: argparse.Namespace) -> int:
     try:
         from newsum.benchmarks.bench.run import main as bench_main
     except ImportError as error:
-        print(f"newsum: bench needs its extras ({error.name}): pip install -e '.[bench]'",
-              file=sys.stderr)  # fmt: skip
+        # The benchmark imports its extras when it runs; this is a module it cannot do without.
+        print(f"newsum: bench cannot import {error.name}: pip install 'newsum[bench]' "
+              "(in a checkout: pip install -e '.[bench]')", file=sys.stderr)  # fmt: skip
         return 2
     return bench_main(args.arguments)
 
