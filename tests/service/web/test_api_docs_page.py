@@ -1,17 +1,14 @@
 """/docs and /redoc work with no network beyond the server: their files are served locally.
 
 In process: the pages name only the server's own URLs, and those answer, with no key
-even where keys are required. End to end: Debian's headless Chromium (as in
-test_page.py) opens the pages with every request to another host aborted, and
-Swagger UI lists every operation. Without Chromium the browser tests skip, unless
-NEWSUM_REQUIRE_BROWSER is set (as CI sets it), when they fail.
+even where keys are required. End to end: Debian's headless Chromium (chromium.py)
+opens the pages with every request to another host aborted, and Swagger UI lists
+every operation.
 """
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -26,29 +23,17 @@ from newsum.service.settings import Settings
 from newsum.service.web.app import create_app
 from tests.fakes import SlowEngine
 from tests.service.conftest import LiveServer, live_server
+from tests.service.web.chromium import IN_CHROMIUM, launched
 
 ARTIFACTS = Path(__file__).parents[3] / "test-artifacts"
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-# test_page.py's flags, and a proxy that is not there: whatever the test's own
-# interception would miss still cannot leave (Chromium never proxies 127.0.0.1).
-CHROMIUM_FLAGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-    "--proxy-server=http://127.0.0.1:9",
-]  # fmt: skip
-HAS_CHROMIUM = Path(CHROMIUM).exists()
-
-if not HAS_CHROMIUM and os.environ.get("NEWSUM_REQUIRE_BROWSER"):
-    pytest.fail(f"NEWSUM_REQUIRE_BROWSER is set and there is no Chromium at {CHROMIUM}")
+# A proxy that is not there: whatever the test's own interception would miss still
+# cannot leave (Chromium never proxies 127.0.0.1).
+NO_PROXY = "--proxy-server=http://127.0.0.1:9"
 
 
 def in_chromium(test: Any) -> Any:
     """A test that drives Chromium against a live server."""
-    for mark in (
-        pytest.mark.live_server,
-        pytest.mark.slow,
-        pytest.mark.skipif(not HAS_CHROMIUM, reason=f"no Chromium at {CHROMIUM}"),
-    ):
+    for mark in IN_CHROMIUM:
         test = mark(test)
     return test
 
@@ -122,12 +107,8 @@ def server() -> Iterator[LiveServer]:
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+    with launched(NO_PROXY) as browser:
         yield browser
-        browser.close()
 
 
 class OfflinePage:

@@ -1,14 +1,8 @@
-"""The editor's page, end to end in Debian's headless Chromium driven by Playwright.
-
-Playwright's own browser download does not work here, so it drives
-/usr/bin/chromium (`.ci/run` installs it). Without that binary the tests skip,
-unless NEWSUM_REQUIRE_BROWSER is set (as CI sets it), when they fail.
-"""
+"""The editor's page, end to end in Debian's headless Chromium driven by Playwright
+(tests/service/web/chromium.py says which Chromium, and when the tests skip)."""
 
 from __future__ import annotations
 
-import os
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -16,24 +10,12 @@ from typing import Any
 import pytest
 
 from tests.service.conftest import LiveServer, live_server
+from tests.service.web.chromium import IN_CHROMIUM, launched
 
 ROOT = Path(__file__).parents[3]
 ARTIFACTS = ROOT / "test-artifacts"
 SAMPLE = (ROOT / "tests" / "data" / "sample_article.txt").read_text("utf-8")
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-# The flags the workplace's probe ran headless Chromium with, as root, offline.
-CHROMIUM_FLAGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-]  # fmt: skip
-
-if not Path(CHROMIUM).exists() and os.environ.get("NEWSUM_REQUIRE_BROWSER"):
-    pytest.fail(f"NEWSUM_REQUIRE_BROWSER is set and there is no Chromium at {CHROMIUM}")
-pytestmark = [
-    pytest.mark.live_server,
-    pytest.mark.slow,
-    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason=f"no Chromium at {CHROMIUM}"),
-]
+pytestmark = IN_CHROMIUM
 
 
 @pytest.fixture(scope="module")
@@ -44,12 +26,8 @@ def server() -> Iterator[LiveServer]:
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+    with launched() as browser:
         yield browser
-        browser.close()
 
 
 @pytest.fixture
