@@ -40,7 +40,7 @@ from newsum.models.types import Added, Article, Kept, SupportPlace
 # this score: attribution's own floor for a source, and the most accurate
 # threshold for both evidence modes on 36 hand-labelled (lead sentence,
 # abstractive summary) pairs of ../shared/data/dev_summeval.jsonl
-# (research/lead_coverage_labels.jsonl; README "Keeps, drops, adds"). Low,
+# (research/lead_coverage_labels.jsonl; docs/attribution.md, "Keeps, drops, adds"). Low,
 # because a summary compresses: it carries a lead sentence's point in few of its words.
 KEPT_FROM = MIN_SOURCE_SCORE
 # A summary sentence is added when the lead (closing) backs less than half of

@@ -120,7 +120,8 @@ class Settings(BaseSettings):
         description="The served model as a second faithfulness judge: `on` scores each summary "
         "by its log-likelihood under the model (one more pass on the model's thread per "
         "summary, /v1/attribute too) and folds it into `support` where weights were fitted for "
-        "that model (README, 'The model as a second judge'); off by default: unvalidated here.",
+        "that model (docs/attribution.md, 'The model as a second judge'); off by default: "
+        "unvalidated here.",
     )
     model_support_weights: str | None = Field(
         None,

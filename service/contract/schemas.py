@@ -233,7 +233,7 @@ class TextRankOut(_FromDomain):
 SUMMARY_SUPPORT = (
     "How likely the whole summary is faithful to the article, 0-1: a logistic regression over "
     "the sentences' support and cheap lexical checks, calibrated on expert consistency labels "
-    "(README, 'Faithfulness'); null when the summary has no sentence."
+    "(docs/attribution.md, 'Faithfulness'); null when the summary has no sentence."
 )
 SUPPORT_SIGNALS = (
     "The signals `support` was computed from (those that apply to this article); with "

@@ -73,7 +73,7 @@ def load_engines(settings: Settings) -> Engines:
     from newsum.models.embeddings import load_encoder
 
     # Loaded at start, one after another: each model holds its weights (and its
-    # converted copy) in memory from then on; see the README for what each costs.
+    # converted copy) in memory from then on; see docs/models.md (Memory) for what each costs.
     return Engines(
         abstractive=open_abstractive(settings, settings.model),
         encoder=load_encoder(settings.embedding_model),
