@@ -44,10 +44,13 @@ RUN NEWSUM_MODEL="${MODEL}" NEWSUM_MODELS="${MODELS}" \
     newsum fetch-model --backend "${BACKEND}" --compute-type "${COMPUTE_TYPE}" \
     && chown -R newsum:newsum /opt/newsum/hf
 
+# The image carries its models: one that cannot be loaded stops `newsum serve` at start
+# (status 1, one line saying which and why) rather than serving without it.
 ENV NEWSUM_MODEL=${MODEL} \
     NEWSUM_MODELS=${MODELS} \
     NEWSUM_BACKEND=${BACKEND} \
     NEWSUM_COMPUTE_TYPE=${COMPUTE_TYPE} \
+    NEWSUM_REQUIRE_MODEL=true \
     NEWSUM_HOST=0.0.0.0 \
     NEWSUM_PORT=8000 \
     HF_HUB_OFFLINE=1
@@ -55,7 +58,7 @@ ENV NEWSUM_MODEL=${MODEL} \
 USER 10001:10001
 EXPOSE 8000
 
-# Ready means the model is loaded and warmed up, not merely that the process lives.
+# Ready means the models are loaded and warmed up, not merely that the process lives.
 HEALTHCHECK --interval=30s --timeout=5s --start-period=180s --retries=3 \
     CMD ["python", "-c", "import sys, urllib.request; sys.exit(0 if urllib.request.urlopen('http://127.0.0.1:8000/readyz', timeout=4).status == 200 else 1)"]
 

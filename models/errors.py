@@ -37,7 +37,15 @@ class InvalidOption(NewsumError):
     code = "invalid_request"
 
 
+class MethodNotServed(NewsumError):
+    """A method this deployment is not configured for (NEWSUM_MODEL=none): retrying cannot help."""
+
+    code = "method_not_served"
+
+
 class ModelUnavailable(NewsumError):
+    """A configured model that cannot serve now (loading failed, not fetched): the operator's."""
+
     code = "model_unavailable"
 
 

@@ -6,7 +6,7 @@ import logging
 import time
 from collections.abc import Sequence
 from dataclasses import replace
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING
 
 from newsum.models.abstractive.interface import AbstractiveEngine, failed, unavailable
 from newsum.models.attribution import ArticleEvidence
@@ -25,11 +25,13 @@ from newsum.models.faithfulness import SummarySupport, summary_support
 from newsum.models.model_support import Judgement, fold
 from newsum.models.textrank import Pick, summarize_textrank
 from newsum.models.types import (
+    METHODS,
     AbstractiveSummary,
     Article,
     AttributionReport,
     Comparisons,
     ExtractiveSummary,
+    Method,
     Report,
     Summaries,
 )
@@ -39,8 +41,6 @@ if TYPE_CHECKING:  # the engine's modules import torch lazily; keep this module 
     from newsum.models.abstractive.checkpoint import GenerationOverrides
 
 log = logging.getLogger("newsum.summarize")
-Method = Literal["textrank", "abstractive"]
-METHODS: tuple[Method, ...] = ("textrank", "abstractive")
 
 
 def summarize(

@@ -14,6 +14,9 @@ ClosingMethod = Literal["last_paragraph", "last_sentences"]
 EngineStatus = Literal["ok", "unavailable", "error"]
 StandfirstSource = Literal["request", "page"]
 SupportPlace = Literal["lead", "body", "closing", "none"]
+# The summaries `models.summarize` makes; here, so a command line can name them cheaply.
+Method = Literal["textrank", "abstractive"]
+METHODS: tuple[Method, ...] = ("textrank", "abstractive")
 
 
 @dataclass(frozen=True, slots=True)

@@ -130,6 +130,14 @@ class Settings(BaseSettings):
         "(research/fit_model_support.py); default: model_support.json in the checkpoint's "
         "folder. Without one the model's score is reported but not folded into `support`.",
     )
+    require_model: bool = Field(
+        False,
+        description="For images that carry their models: `newsum serve` exits with status 1, "
+        "naming the model, why and the command that fixes it, when a configured model (each "
+        "abstractive one, the embeddings, the judge's weights) cannot be loaded, instead of "
+        "serving degraded. Off: such a model is reported by /readyz and the service serves "
+        "without it.",
+    )
 
     # Capacity and time.
     cpu_workers: int = Field(
@@ -160,8 +168,20 @@ class Settings(BaseSettings):
         "is stopped between decoding steps (a beam search on CTranslate2 is checked only "
         "before it starts: once started it runs to its end).",
     )
+    drain_delay_s: float = Field(
+        0.0,
+        ge=0,
+        le=600,
+        description="On SIGTERM, how long the service goes on accepting requests, with /readyz "
+        "answering 503, before it stops accepting: time for a load balancer to take it out of "
+        "rotation; 0: stop accepting at once.",
+    )
     shutdown_grace_s: float = Field(
-        90.0, gt=0, le=3_600, description="On SIGTERM, how long in-flight requests may still run."
+        90.0,
+        gt=0,
+        le=3_600,
+        description="On SIGTERM, once the service stops accepting, how long in-flight requests "
+        "may still run.",
     )
 
     # Access.

@@ -32,6 +32,13 @@ def test_the_image_runs_unprivileged_offline_with_a_readiness_check() -> None:
     assert "/readyz" in DOCKERFILE.split("HEALTHCHECK", 1)[1]
 
 
+def test_the_image_requires_the_models_it_carries() -> None:
+    """A container whose model cannot be loaded stops at start instead of serving degraded."""
+    runtime = DOCKERFILE.split("newsum fetch-model", 1)[1]
+    environment = runtime.split("ENV", 1)[1].split("USER", 1)[0]
+    assert "NEWSUM_REQUIRE_MODEL=true" in environment
+
+
 def test_the_image_bakes_the_ctranslate2_conversion_it_serves_with() -> None:
     """The build converts with the backend and type the container then serves on."""
     fetch = next(line for line in DOCKERFILE.splitlines() if "newsum fetch-model" in line)

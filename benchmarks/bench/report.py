@@ -9,17 +9,40 @@ from typing import Any
 from newsum.benchmarks.bench.scoring import ROUGE_TYPES, SCORER_CONFIG, mean_interval
 
 
-def build(rows: Sequence[dict[str, Any]], **context: Any) -> dict[str, Any]:
+def build(
+    rows: Sequence[dict[str, Any]], *, unavailable: dict[str, str], **context: Any
+) -> dict[str, Any]:
+    """The report of `rows`; `unavailable`: the systems that could not run at all, with why.
+
+    A system whose every row says it was unavailable (a service answer's abstractive
+    summary without a model) joins `unavailable` with its reasons, as a system of this
+    process that could not start does; one unavailable for some articles only says
+    for how many, and why.
+    """
+    unavailable = dict(unavailable)
     systems: dict[str, dict[str, Any]] = {}
-    for name in dict.fromkeys(row["system"] for row in rows if "rouge" in row or "error" in row):
+    for name in dict.fromkeys(row["system"] for row in rows if _OUTCOMES & row.keys()):
         mine = [row for row in rows if row["system"] == name]
         scored = [row for row in mine if "rouge" in row]
-        systems[name] = _system(scored, errors=sum(1 for row in mine if "error" in row))
+        errors = sum(1 for row in mine if "error" in row)
+        reasons = list(dict.fromkeys(row["unavailable"] for row in mine if "unavailable" in row))
+        if reasons and not scored and not errors:
+            unavailable[name] = "; ".join(reasons)
+            continue
+        systems[name] = _system(scored, errors=errors)
+        if reasons:
+            skipped = sum(1 for row in mine if "unavailable" in row)
+            systems[name]["unavailable"] = {"articles": skipped, "reasons": reasons}
     return {
         "scorer": SCORER_CONFIG,
         "systems": systems,
+        "unavailable": unavailable,
         **context,
     }
+
+
+# What a row says of its system on one article: scored, failed, or unavailable.
+_OUTCOMES = {"rouge", "error", "unavailable"}
 
 
 def _system(rows: Sequence[dict[str, Any]], errors: int) -> dict[str, Any]:
@@ -94,6 +117,11 @@ def markdown(summary: dict[str, Any], images: Sequence[str]) -> str:
         lines.append(f"| {name} | {s['articles']} | " + " | ".join(cells) + f" | {words} |")
     for name, reason in summary["unavailable"].items():
         lines.append(f"| {name} | unavailable: {reason} | | | | | | | |")
+    for name, s in summary["systems"].items():
+        if s.get("unavailable"):
+            part = s["unavailable"]
+            reasons = "; ".join(part["reasons"])
+            lines += ["", f"{name}: unavailable for {part['articles']} articles: {reasons}"]
     lines += [
         "",
         "ROUGE F1 ×100, mean [95 % bootstrap interval]. Lead kept: the share of the lead's "

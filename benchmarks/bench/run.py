@@ -4,14 +4,20 @@
     newsum bench CORPUS.jsonl --out DIR --url http://127.0.0.1:8000 --concurrency 4
     newsum bench CORPUS.jsonl --out DIR --systems lead-3 --batch OUTPUT.jsonl
 
-CORPUS is JSON lines with `article` and `reference` (a string or a list of
-them), optionally `id`, `title`, `standfirst`. In-process, every system runs on
-every article; with --url, the service is called over HTTP instead. Rows are
-appended to DIR/rows.jsonl as they finish, so an interrupted run continues
-where it stopped; DIR/report.json, DIR/report.md and the PNG plots are written
-from all rows at the end. Bad corpus rows are listed in the report and skipped.
-With --batch, the summaries of a `newsum batch` OUTPUT (in process or from a Ray
-cluster) are joined to the corpus by id and scored as systems of their own.
+CORPUS is JSON lines in the shape POST /v1/summarize/batch and `newsum batch`
+read (`models.corpus_line`): `text` (or `article`, its alias), optionally `id`
+and the request's options, and `reference` (a string or a list of them) or
+`references`. In-process, every system runs on every article (read with the
+line's `title`, `standfirst` and `language`); with --url, the service is called
+over HTTP instead, with the line's options. Rows are appended to DIR/rows.jsonl
+as they finish, so an interrupted run continues where it stopped;
+DIR/report.json, DIR/report.md and the PNG plots are written from all rows at
+the end. Bad corpus rows (an unknown field among them, named with the field it
+may have meant) are listed in the report and skipped. A system that cannot run
+is reported unavailable with its reason, in process, with --url and with
+--batch alike. With --batch, the summaries of a `newsum batch` OUTPUT (in
+process or from a Ray cluster) are joined to the corpus by id and scored as
+systems of their own.
 """
 
 from __future__ import annotations
@@ -36,6 +42,7 @@ from newsum.benchmarks.bench.scoring import lead_scores, reference_scores, words
 from newsum.models.article import read_article
 from newsum.models.attribution import ArticleEvidence
 from newsum.models.compare import SummarySentence
+from newsum.models.corpus_line import LINE_FIELDS, REQUEST_OPTIONS, TEXT, TEXT_ALIAS, unknown_field
 from newsum.models.errors import NewsumError
 from newsum.models.types import Attribution
 
@@ -135,8 +142,8 @@ def read_corpus(path: Path) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]
             skipped.append({"line": number, "id": _id(record, number), "reason": problem})
             continue
         record["id"] = _id(record, number)
-        references = record["reference"]
-        record["references"] = [references] if isinstance(references, str) else references
+        record[TEXT] = record.pop(TEXT_ALIAS, None) or record[TEXT]
+        record["references"] = _references(record)
         if record["id"] in seen:
             skipped.append({"line": number, "id": record["id"], "reason": "duplicate id"})
             continue
@@ -170,8 +177,7 @@ def run_one(system: systems.System, record: dict[str, Any]) -> dict[str, Any]:
     assert system.run is not None
     started = time.perf_counter()
     try:
-        article = read_article(record["article"], title=record.get("title"),
-                               standfirst=record.get("standfirst"))  # fmt: skip
+        article = _read(record)
         output = system.run(article)
     except NewsumError as error:
         return {"system": system.name, "id": record["id"], "error": error.code}
@@ -234,8 +240,9 @@ def run_http(
     client = httpx.Client(base_url=args.url, timeout=args.timeout)
 
     def call(record: dict[str, Any]) -> tuple[dict[str, Any], int, float, Any]:
-        body = {key: record[key] for key in ("title", "standfirst") if record.get(key)}
-        body["text"] = record["article"]
+        # The line's request as the batch endpoint would take it (its corpus fields aside).
+        body = {key: record[key] for key in REQUEST_OPTIONS if record.get(key) is not None}
+        body[TEXT] = record[TEXT]
         started = time.perf_counter()
         try:
             response = client.post("/v1/summarize", json=body)
@@ -277,7 +284,7 @@ def published_rows(
         record = by_id.get(row["id"])
         if record is None or (name, row["id"]) in done or not row.get("summary", "").strip():
             continue
-        article = read_article(record["article"])
+        article = read_article(record[TEXT])
         yield score_row(name, record, article, row["summary"], None, None)
 
 
@@ -290,8 +297,7 @@ def batch_rows(
     answers = [(key, answer, error) for key, answer, error in read_answers(path) if key in by_id]
     # An error row counts against each summary the OUTPUT holds (each system's error count).
     methods = [
-        m for m in _METHODS
-        if any(a and (a["summaries"].get(m) or {}).get("status") == "ok" for _, a, _ in answers)
+        m for m in _METHODS if any(a and a["summaries"].get(m) for _, a, _ in answers)
     ] or ["textrank"]  # fmt: skip
     for key, answer, error in answers:
         if any((f"{name} {method}", key) in done for method in methods):
@@ -309,8 +315,8 @@ _METHODS = ("textrank", "abstractive")
 def _service_rows(
     record: dict[str, Any], answer: dict[str, Any], latency_ms: float | None, name: str = "service"
 ) -> list[dict[str, Any]]:
-    article = read_article(record["article"], title=record.get("title"),
-                           standfirst=record.get("standfirst"))  # fmt: skip
+    """A service answer's summaries scored; one it says unavailable (or failed), with why."""
+    article = _read(record)
     rows = []
     textrank = answer["summaries"].get("textrank")
     if textrank and textrank["status"] == "ok":
@@ -319,21 +325,40 @@ def _service_rows(
             score_row(f"{name} textrank", record, article, textrank["text"], sources, latency_ms)
         )
     abstractive = answer["summaries"].get("abstractive")
+    system = f"{name} abstractive"
     if abstractive and abstractive["status"] == "ok":
-        rows.append(
-            score_row(f"{name} abstractive", record, article, abstractive["text"], None, latency_ms)
-        )
+        rows.append(score_row(system, record, article, abstractive["text"], None, latency_ms))
+    elif abstractive and abstractive["status"] == "unavailable":
+        rows.append({"system": system, "id": record["id"], "unavailable": abstractive["reason"]})
+    elif abstractive:  # "error": the model failed on this article
+        rows.append({"system": system, "id": record["id"], "error": "generation_failed"})
     return rows
+
+
+def _read(record: dict[str, Any]) -> Any:
+    title, standfirst, language = (record.get(k) for k in ("title", "standfirst", "language"))
+    return read_article(record[TEXT], title=title, standfirst=standfirst, language=language)
+
+
+def _references(record: dict[str, Any]) -> Any:
+    given = record.get("references") or record.get("reference")
+    return [given] if isinstance(given, str) else given
 
 
 def _problem(record: Any) -> str | None:
     if not isinstance(record, dict):
         return "not a JSON object"
-    article = record.get("article")
-    if not isinstance(article, str) or not article.strip():
-        return "empty or missing article"
-    reference = record.get("reference")
-    references = [reference] if isinstance(reference, str) else reference
+    # The line's shape is the batch endpoint's: its fields, by the same names.
+    unknown = [key for key in record if key not in LINE_FIELDS]
+    if unknown:
+        return "; ".join(f"{key}: {unknown_field(key, LINE_FIELDS)}" for key in unknown)
+    if TEXT in record and TEXT_ALIAS in record:
+        return f'{TEXT_ALIAS}: an alias of "{TEXT}", which is given too; give one of the two'
+    name = TEXT_ALIAS if TEXT_ALIAS in record else TEXT
+    text = record.get(name)
+    if not isinstance(text, str) or not text.strip():
+        return f"empty or missing {name}"
+    references = _references(record)
     if (
         not isinstance(references, list)
         or not references
@@ -373,7 +398,9 @@ def _parser() -> argparse.ArgumentParser:
         "the bench extra: " + INSTALL_EXTRA.replace(" (", "\n(") + ".",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("corpus", type=Path, help="JSON lines with article and reference")
+    parser.add_argument(
+        "corpus", type=Path, help="JSON lines: text (or article), reference(s), id, options"
+    )
     parser.add_argument("--out", type=Path, required=True, help="folder for rows and reports")
     parser.add_argument(
         "--systems",

@@ -1,7 +1,8 @@
 """Articles per second of `newsum batch`: in process, and on Ray with 1 and 2 actors, one run.
 
-    .venv/bin/pip install -e '.[ray]'
+    .venv/bin/pip install -e '.[ray,bench]'
     .venv/bin/python -m newsum.benchmarks.perf.batch_scale [--workloads textrank,tiny,distilbart]
+        [--no-ray] [--corpus CORPUS.jsonl] [--repeats N]
 
 Each configuration is the real command (`newsum batch ... --stats`) in a
 process of its own, one after another on the same corpus: the dev set's 97
@@ -16,6 +17,10 @@ answers, so without Ray's start and the engines' loading), the start-up time,
 the Ray overhead per article (1 / Ray's rate − 1 / the in-process rate, same
 CPUs: one actor with both cores), the bytes that travel through the object
 store per article (the row in, its answer out), and each actor's peak memory.
+A progress bar counts the runs; the report (`batch_scale.json`, `.md`) comes with
+its plot, `batch_scale.png` (steady rate and peak memory per configuration). A
+corpus too small for a steady rate (every answer in one arrival: a Ray batch)
+reports none, not a crash.
 """
 
 from __future__ import annotations
@@ -32,6 +37,8 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from rich.progress import Progress
+
 from newsum.benchmarks.output import CHECKOUT, RESULTS, SHARED, publish
 
 CONFIGS = {  # name: extra arguments of `newsum batch`
@@ -44,7 +51,8 @@ _NEW_TOKENS = 60  # as abstractive_speed.py
 
 def main() -> int:
     args = _parser().parse_args()
-    work = Path(tempfile.mkdtemp(prefix="batch-scale-"))
+    configs = {name: CONFIGS[name] for name in CONFIGS if name == "in process" or not args.no_ray}
+    workloads = [name.strip() for name in args.workloads.split(",") if name.strip()]
     articles = [json.loads(line) for line in args.corpus.read_text().splitlines()]
     report: dict[str, Any] = {
         "corpus": str(args.corpus),
@@ -52,28 +60,36 @@ def main() -> int:
         "repeats": args.repeats,
         "workloads": {},
     }
-    for workload in args.workloads.split(","):
-        environment, rows = _workload(workload, articles, args)
-        source = work / f"{workload}.jsonl"
-        source.write_text("".join(json.dumps(row) + "\n" for row in rows))
-        results = {}
-        for name, extra in CONFIGS.items():
-            # Abstractive rows take seconds: small batches spread them over the actors.
-            if workload != "textrank" and extra:
-                extra = [*extra, "--batch-size", "2"]
-            runs = [_run(source, work, extra, environment) for _ in range(args.repeats)]
-            results[name] = _summary(runs)
-            print(f"{workload} / {name}: {json.dumps(results[name])}", flush=True)
-        base = results["in process"]["steady_articles_per_s"]
-        for result in results.values():
-            rate = result["steady_articles_per_s"]
-            result["ratio_to_in_process"] = rate / base if base and rate else None
-            result["overhead_ms_per_article"] = (
-                1000 * (1 / rate - 1 / base) if base and rate else None
-            )
-        report["workloads"][workload] = {"rows": len(rows), "configs": results}
-    publish(args.out, "batch_scale", report, _markdown(report))
+    with Progress() as progress:
+        runs = len(workloads) * len(configs) * args.repeats
+        task = progress.add_task("newsum batch runs", total=runs)
+        for workload in workloads:
+            environment, rows = _workload(workload, articles, args)
+            results = {}
+            for name, extra in configs.items():
+                # Abstractive rows take seconds: small batches spread them over the actors.
+                if workload != "textrank" and extra:
+                    extra = [*extra, "--batch-size", "2"]
+                progress.update(task, description=f"{workload} / {name}")
+                results[name] = _summary([
+                    _run(rows, extra, environment, lambda: progress.advance(task))
+                    for _ in range(args.repeats)
+                ])  # fmt: skip
+                progress.console.print(f"{workload} / {name}: {json.dumps(results[name])}")
+            _compare(results)
+            report["workloads"][workload] = {"rows": len(rows), "configs": results}
+    image = _plot(report, args.out)
+    publish(args.out, "batch_scale", report, _markdown(report) + f"\n![{image}]({image})\n")
     return 0
+
+
+def _compare(results: dict[str, dict[str, Any]]) -> None:
+    """Each configuration's steady rate as a ratio to the in-process one, and Ray's overhead."""
+    base = results.get("in process", {}).get("steady_articles_per_s")
+    for result in results.values():
+        rate = result["steady_articles_per_s"]
+        result["ratio_to_in_process"] = rate / base if base and rate else None
+        result["overhead_ms_per_article"] = 1000 * (1 / rate - 1 / base) if base and rate else None
 
 
 def _workload(
@@ -107,20 +123,25 @@ def _workload(
     raise SystemExit(f"unknown workload {name!r}: textrank, tiny or distilbart")
 
 
-def _run(source: Path, work: Path, extra: list[str], environment: dict[str, str]) -> dict[str, Any]:
-    output, stats = work / "out.jsonl", work / "stats.json"
-    output.unlink(missing_ok=True)
-    command = [sys.executable, "-m", "newsum", "batch", str(source), str(output),
-               "--stats", str(stats), *extra]  # fmt: skip
-    subprocess.run(
-        command,
-        cwd=CHECKOUT,
-        env={**os.environ, **environment},
-        check=True,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    result: dict[str, Any] = json.loads(stats.read_text())
+def _run(
+    rows: list[dict[str, Any]], extra: list[str], environment: dict[str, str], done: Any
+) -> dict[str, Any]:
+    with tempfile.TemporaryDirectory(prefix="batch-scale-") as folder:
+        work = Path(folder)
+        source, output, stats = work / "in.jsonl", work / "out.jsonl", work / "stats.json"
+        source.write_text("".join(json.dumps(row) + "\n" for row in rows))
+        command = [sys.executable, "-m", "newsum", "batch", str(source), str(output),
+                   "--stats", str(stats), *extra]  # fmt: skip
+        subprocess.run(
+            command,
+            cwd=CHECKOUT,
+            env={**os.environ, **environment},
+            check=True,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        result: dict[str, Any] = json.loads(stats.read_text())
+    done()
     errors = result["errors"]
     if errors:
         raise SystemExit(f"{extra}: rows failed: {errors}")
@@ -128,10 +149,11 @@ def _run(source: Path, work: Path, extra: list[str], environment: dict[str, str]
 
 
 def _summary(runs: list[dict[str, Any]]) -> dict[str, Any]:
-    """Medians over the repeats."""
+    """Medians over the repeats; none where no run had the figure (a rate of one arrival)."""
 
-    def median(pick: Any) -> float:
-        return float(statistics.median(pick(run) for run in runs))
+    def median(pick: Any) -> float | None:
+        values = [value for value in map(pick, runs) if value is not None]
+        return float(statistics.median(values)) if values else None
 
     return {
         "steady_articles_per_s": median(lambda r: r["steady_articles_per_s"]),
@@ -142,7 +164,7 @@ def _summary(runs: list[dict[str, Any]]) -> dict[str, Any]:
             lambda r: r["input_bytes_per_row"] + r["output_bytes_per_row"]
         ),
         "peak_rss_mb_per_worker": median(
-            lambda r: max(w["peak_rss_mb"] for w in r["workers"].values())
+            lambda r: max((w["peak_rss_mb"] for w in r["workers"].values()), default=None)
         ),
         "workers": len(runs[-1]["workers"]),
     }
@@ -159,20 +181,66 @@ def _markdown(report: dict[str, Any]) -> str:
         for name, r in data["configs"].items():
             ratio = r["ratio_to_in_process"]
             overhead = r["overhead_ms_per_article"] if name != "in process" else None
+            steady = _figure(r["steady_articles_per_s"], ".2f", "none (one arrival)")
             lines.append(
-                f"| {workload} ({data['rows']}) | {name} | {r['steady_articles_per_s']:.2f}"
-                f" ({ratio:.2f}×) | {r['first_answers_s']:.1f} | "
-                f"{'' if overhead is None else f'{overhead:.1f}'} | "
+                f"| {workload} ({data['rows']}) | {name} | {steady}"
+                f"{'' if ratio is None else f' ({ratio:.2f}×)'} | "
+                f"{_figure(r['first_answers_s'], '.1f')} | {_figure(overhead, '.1f', '')} | "
                 f"{r['object_store_bytes_per_article'] / 1000:.1f} | "
-                f"{r['peak_rss_mb_per_worker']:.0f} |"
+                f"{_figure(r['peak_rss_mb_per_worker'], '.0f')} |"
             )
     return "\n".join(lines) + "\n"
+
+
+def _figure(value: float | None, form: str, missing: str = "-") -> str:
+    return missing if value is None else format(value, form)
+
+
+def _plot(report: dict[str, Any], out: Path) -> str:
+    """batch_scale.png: the steady rate and the peak memory per worker, per configuration."""
+    import matplotlib
+
+    matplotlib.use("Agg")  # files only
+    import matplotlib.pyplot as plt
+
+    figure, (rates, memory) = plt.subplots(1, 2, figsize=(11, 4))
+    workloads = report["workloads"]
+    names = list(dict.fromkeys(n for data in workloads.values() for n in data["configs"]))
+    width = 0.8 / len(names)
+    for k, name in enumerate(names):
+        configs = [data["configs"].get(name, {}) for data in workloads.values()]
+        where = [i + (k - (len(names) - 1) / 2) * width for i in range(len(workloads))]
+        for axes, key in ((rates, "steady_articles_per_s"), (memory, "peak_rss_mb_per_worker")):
+            # A figure a run could not give (no steady rate) is left out, not drawn as 0.
+            bars = [(x, c[key]) for x, c in zip(where, configs, strict=True) if c.get(key)]
+            axes.bar([x for x, _ in bars], [v for _, v in bars], width, label=name)
+    labels = [f"{workload} ({data['rows']})" for workload, data in workloads.items()]
+    for axes, title in ((rates, "steady articles/s (log)"), (memory, "peak RSS MB per worker")):
+        axes.set_xticks(range(len(workloads)), labels)
+        axes.set_xlim(-0.5, len(workloads) - 0.5)
+        axes.set_title(title)
+    if any(
+        c.get("steady_articles_per_s") for d in workloads.values() for c in d["configs"].values()
+    ):
+        rates.set_yscale("log")
+    else:
+        rates.set_yticks([])
+        rates.text(0.5, 0.5, "no steady rate:\nevery answer came in one arrival",
+                   transform=rates.transAxes, ha="center")  # fmt: skip
+    memory.legend(fontsize="small")
+    figure.suptitle(f"newsum batch: in process and on Ray ({report['machine']})")
+    figure.tight_layout()
+    out.mkdir(parents=True, exist_ok=True)
+    figure.savefig(out / "batch_scale.png", dpi=110)
+    plt.close(figure)
+    return "batch_scale.png"
 
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--corpus", type=Path, default=SHARED / "data" / "dev_summeval.jsonl")
     parser.add_argument("--workloads", default="textrank,tiny,distilbart")
+    parser.add_argument("--no-ray", action="store_true", help="in process only")
     parser.add_argument("--abstractive-rows", type=int, default=12)
     parser.add_argument("--repeats", type=int, default=1)
     parser.add_argument(

@@ -178,8 +178,8 @@ def resolve(name: str, *, cache_dir: str | None = None) -> Path:
         return Path(snapshot_download(name, cache_dir=cache_dir, local_files_only=True))
     except (LocalEntryNotFoundError, FileNotFoundError):
         raise ModelUnavailable(
-            f"model {name!r} is not in the local Hugging Face cache and newsum does not "
-            f"download while serving; fetch it first with: newsum fetch-model {name}"
+            f"model {name!r} is not in the local Hugging Face cache, and newsum downloads a "
+            f"model only when told to: fetch it with: newsum fetch-model {name}"
         ) from None
     except HFValidationError:
         raise ModelUnavailable(

@@ -33,6 +33,11 @@ def scope_of(engine: AbstractiveEngine) -> LanguageScope:
     return scope if isinstance(scope, LanguageScope) else UNKNOWN_SCOPE
 
 
+def configured(engines: Sequence[AbstractiveEngine]) -> list[AbstractiveEngine]:
+    """The engines of configured models, loaded or not: never the stand-in of NEWSUM_MODEL=none."""
+    return [engine for engine in engines if engine.name != MODEL_OFF]
+
+
 def route(
     engines: Sequence[AbstractiveEngine], language: str, requested: str | None = None
 ) -> AbstractiveEngine:
@@ -42,7 +47,7 @@ def route(
     is served here or when its scope excludes `language`.
     """
     language = normalise_language(language)
-    served = [engine for engine in engines if engine.name != MODEL_OFF]
+    served = configured(engines)
     if not served and requested is None:  # off: its stand-in says so
         return engines[0] if engines else UnavailableEngine("", "no abstractive engine is loaded")
     if requested is not None:
@@ -65,7 +70,7 @@ def route(
 
 def requested_engine(engines: Sequence[AbstractiveEngine], requested: str) -> AbstractiveEngine:
     """The engine a request's `model` names, or InvalidOption (422) listing those served."""
-    served = [engine for engine in engines if engine.name != MODEL_OFF]
+    served = configured(engines)
     engine = next((e for e in served if e.name == requested), None)
     if engine is None:
         raise InvalidOption(

@@ -18,12 +18,13 @@ from rich.table import Table
 from newsum.models.article import check_text, read_article
 from newsum.models.embeddings import load_encoder
 from newsum.models.errors import NewsumError
-from newsum.models.summarize import METHODS, Method, attribute_summary, check_methods, summarize
 from newsum.models.textrank import MAX_SUMMARY_SENTENCES, PICKS
-from newsum.models.types import Comparison, Report, Rouge
+from newsum.models.types import METHODS, Comparison, Method, Report, Rouge
 from newsum.service.cli.fetch import add_fetch_model, fetch_model
-from newsum.service.contract.schemas import attribute_response, summarize_response
 from newsum.service.settings import Settings
+
+# Summarising, comparing and the response schemas (ROUGE brings NLTK: most of a second) are
+# imported by the commands that use them, so `fetch-model` and `--help` start without them.
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -142,16 +143,12 @@ def _parser() -> argparse.ArgumentParser:
 
 def _serve(args: argparse.Namespace) -> int:
     settings = load_settings()  # before the slow imports: a bad setting fails at once
-    from newsum.service.cli.serve import run_server
-    from newsum.service.web.app import create_app
+    from newsum.service.cli.serve import serve
 
     logging.basicConfig(
         level=settings.log_level.upper(), format="%(levelname)s:     %(name)s: %(message)s"
     )
-    run_server(
-        create_app(settings), settings, args.host or settings.host, args.port or settings.port
-    )
-    return 0
+    return serve(settings, args.host or settings.host, args.port or settings.port)
 
 
 def _read(path: str) -> str:
@@ -162,6 +159,9 @@ def _read(path: str) -> str:
 
 
 def _summarize(args: argparse.Namespace) -> int:
+    from newsum.models.summarize import summarize
+    from newsum.service.contract.schemas import summarize_response
+
     settings = load_settings()
     text = _read(args.file)
     methods: list[Method] = []
@@ -186,7 +186,8 @@ def _summarize(args: argparse.Namespace) -> int:
         # The model --model names (refused if it lacks the article's language), else the
         # server's choice among every configured model: each is loaded to read its scope.
         names = [args.model] if args.model else settings.abstractive_models or [settings.model]
-        engines = [open_abstractive(settings, name) for name in names]
+        # The report (or the error) says why a model cannot serve: not the log as well.
+        engines = [open_abstractive(settings, name, log_unavailable=False) for name in names]
         engine = route(engines, article.language, args.model if engines[0].status == "ok" else None)
         encoder = load_encoder(settings.embedding_model) if engine.status == "ok" else None
     report = summarize(
@@ -205,6 +206,9 @@ def _summarize(args: argparse.Namespace) -> int:
 
 
 def _attribute(args: argparse.Namespace) -> int:
+    from newsum.models.summarize import attribute_summary
+    from newsum.service.contract.schemas import attribute_response
+
     settings = load_settings()
     if args.article == "-" and args.summary == "-":
         print("newsum: only one of ARTICLE and SUMMARY can be read from stdin", file=sys.stderr)
@@ -300,6 +304,7 @@ def _add_batch(commands: Any) -> None:
 
 
 def _batch(args: argparse.Namespace) -> int:
+    from newsum.models.summarize import check_methods
     from newsum.service.corpus.job import BatchJob
     from newsum.service.corpus.run import INTERRUPTED, print_summary, run_batch, write_stats
 

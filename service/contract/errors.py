@@ -25,6 +25,7 @@ STATUS_BY_CODE = {
     "empty_input": 422,
     "invalid_unicode": 422,
     "input_too_long": 422,
+    "method_not_served": 422,
     "unauthorized": 401,
     "not_found": 404,
     "method_not_allowed": 405,

@@ -23,6 +23,7 @@ Messages state the limit and a position, never the submitted text.
 from __future__ import annotations
 
 import codecs
+import functools
 import json
 import math
 import re
@@ -31,8 +32,9 @@ from typing import Any, NoReturn, TypeVar
 
 import numpy as np
 from fastapi.exceptions import RequestValidationError
-from pydantic import BaseModel, ValidationError
+from pydantic import AliasChoices, BaseModel, ValidationError
 
+from newsum.models.corpus_line import unknown_field
 from newsum.models.errors import InvalidUnicode
 from newsum.service.contract.errors import ApiError
 
@@ -94,10 +96,56 @@ def validate(model: type[RequestModel], data: Any) -> RequestModel:
         return model.model_validate(data)
     except ValidationError as error:
         errors = [
-            {**detail, "loc": tuple(_key(part) for part in detail["loc"])}
+            _explained(model, {**detail, "loc": tuple(_key(part) for part in detail["loc"])})
             for detail in error.errors()
         ]
         raise RequestValidationError(errors) from None
+
+
+def _explained(model: type[BaseModel], detail: dict[str, Any]) -> dict[str, Any]:
+    """An unknown field with the known one it may have meant; a field given by two names."""
+    *parents, name = detail["loc"] or ("",)
+    aliases = {} if parents else _aliases(model)
+    if detail["type"] == "missing" and name in aliases:
+        names = " or ".join(f'"{choice}"' for choice in aliases[name])
+        return {**detail, "msg": f"Field required: give it as {names}"}
+    if detail["type"] != "extra_forbidden":
+        return detail
+    # Never the value: an unknown field's may be article text.
+    for field, choices in aliases.items():
+        if name in choices and name != field:
+            message = f'an alias of "{field}", which is given too; give one of the two'
+            return {**detail, "msg": message, "input": None}
+    return {**detail, "msg": unknown_field(str(name), _known_fields(model, parents)), "input": None}
+
+
+def _aliases(model: type[BaseModel]) -> dict[str, list[str]]:
+    """Each field (of the top level) that has other names: all its names."""
+    return {
+        name: [str(choice) for choice in field.validation_alias.choices]
+        for name, field in model.model_fields.items()
+        if isinstance(field.validation_alias, AliasChoices)
+    }
+
+
+def _known_fields(model: type[BaseModel], parents: list[int | str]) -> list[str]:
+    """The fields the published schema knows at `parents` (the object holding the unknown one)."""
+    schema = _schema(model)
+    node = schema
+    for part in parents:
+        node = node.get("items", {}) if isinstance(part, int) else node.get("properties", {})
+        node = node if isinstance(part, int) else node.get(part, {})
+        # An optional object is anyOf [its $ref, null]; a $ref points into $defs.
+        for option in node.get("anyOf", [node]):
+            if "$ref" in option:
+                node = schema["$defs"][option["$ref"].rsplit("/", 1)[-1]]
+                break
+    return list(node.get("properties", {}))
+
+
+@functools.cache
+def _schema(model: type[BaseModel]) -> dict[str, Any]:
+    return model.model_json_schema()
 
 
 class _Refused(Exception):

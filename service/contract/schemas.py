@@ -6,15 +6,17 @@ so a `Report` converts with `from_attributes` and nothing is renamed on the way.
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import (
+    AliasChoices,
     BaseModel,
     ConfigDict,
     Field,
     PlainSerializer,
     PrivateAttr,
     field_validator,
+    model_validator,
 )
 
 from newsum.models.abstractive.checkpoint import (
@@ -24,10 +26,10 @@ from newsum.models.abstractive.checkpoint import (
     MAX_OUTPUT_TOKENS,
     GenerationOverrides,
 )
+from newsum.models.corpus_line import CORPUS_FIELDS, TEXT, TEXT_ALIAS
 from newsum.models.coverage import ADDED_BELOW, KEPT_FROM
-from newsum.models.summarize import METHODS, Method
 from newsum.models.textrank import MAX_SUMMARY_SENTENCES, REPEAT_SIMILARITY, Pick
-from newsum.models.types import AttributionReport, Report
+from newsum.models.types import METHODS, AttributionReport, Method, Report
 
 # Scores are rounded for the wire: six places is finer than any decision made on them.
 Score = Annotated[float, PlainSerializer(lambda value: round(value, 6), return_type=float)]
@@ -375,12 +377,50 @@ class ErrorResponse(BaseModel):
     error: ErrorDetail
 
 
-class BatchRequestLine(SummarizeRequest):
-    """One line of POST /v1/summarize/batch: a summarize request with an optional id."""
+def _line_schema(schema: dict[str, Any]) -> None:
+    # `text` or its alias `article`, one of the two; the corpus fields, each taken and ignored.
+    properties = schema["properties"]
+    alias = {
+        **properties[TEXT],
+        "title": "Article",
+        "description": f"Alias of `{TEXT}`, as the benchmark corpora call it; give one of the two.",
+    }
+    text = properties.pop(TEXT)
+    schema["properties"] = properties = {TEXT: text, TEXT_ALIAS: alias, **properties}
+    schema["required"] = [name for name in schema.get("required", []) if name != TEXT]
+    schema["oneOf"] = [{"required": [TEXT]}, {"required": [TEXT_ALIAS]}]
+    for name, description in CORPUS_FIELDS.items():
+        properties[name] = {"description": f"Ignored: a benchmark corpus's field. {description}"}
+    schema["examples"] = [
+        {"id": "a1", "text": "First article. It has two sentences.", "methods": ["textrank"]},
+        {"id": "newsroom-1", "article": "Second article here.", "reference": "A summary."},
+    ]
 
+
+class BatchRequestLine(SummarizeRequest):
+    """One line of POST /v1/summarize/batch, `newsum batch` and `newsum bench` (one shape).
+
+    A summarize request with an optional id; its text as `text` or as `article`. The
+    fields the benchmark corpora carry beside the article are taken and ignored, so a
+    corpus posts as it is; any other field is refused, naming the field it may have meant.
+    """
+
+    model_config = ConfigDict(extra="forbid", strict=True, json_schema_extra=_line_schema)
+
+    text: str = Field(
+        validation_alias=AliasChoices(TEXT, TEXT_ALIAS),
+        description="The article body; paragraphs separated by line breaks.",
+    )
     id: str | int | None = Field(None, description="Echoed on the result line.")
 
     _integral_id = field_validator("id", mode="before")(_integral)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _without_corpus_fields(cls, data: Any) -> Any:
+        if isinstance(data, dict):
+            return {key: value for key, value in data.items() if key not in CORPUS_FIELDS}
+        return data
 
 
 class BatchResultLine(BaseModel):
@@ -396,11 +436,33 @@ class HealthResponse(BaseModel):
     status: Literal["ok"]
 
 
+class EngineReadiness(BaseModel):
+    engine: Literal["textrank", "abstractive", "embeddings", "judge"] = Field(
+        description="`judge`: a serving model scoring summaries (NEWSUM_MODEL_SUPPORT on); "
+        "its `id` is the model's."
+    )
+    id: str = Field(description="The model (the abstractive `model` id), or `textrank`.")
+    status: Literal["ready", "loading", "unavailable"]
+    reason: str | None = Field(
+        None, description="When not ready: why, and what the operator can do."
+    )
+
+
 class ReadyResponse(BaseModel):
+    """Ready, perhaps degraded: the service answers; an unavailable engine's answers say so."""
+
     status: Literal["ready"]
+    degraded: bool = Field(
+        description="Some configured engine is unavailable (a model not fetched): the "
+        "service answers without it, and each answer that needed it says why."
+    )
     models: list[str] = Field(
         default_factory=list,
         description="The abstractive models loaded and warmed up, in routing order.",
+    )
+    engines: list[EngineReadiness] = Field(
+        description="Every configured engine: TextRank, each abstractive model, the sentence "
+        "embeddings, each model's judge; one turned off (`none`) is not listed."
     )
 
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from newsum.models.summarize import Method
 from newsum.models.textrank import Pick
+from newsum.models.types import Method
 
 
 @dataclass(frozen=True)

@@ -23,8 +23,8 @@ from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
 from newsum.models.errors import InvalidOption
-from newsum.models.summarize import Method
 from newsum.models.textrank import Pick
+from newsum.models.types import Method
 from newsum.service.corpus.job import BatchJob, WorkerUsage
 from newsum.service.corpus.rows import RowOutput, RowSummarizer, peak_rss_mb
 from newsum.service.settings import Settings

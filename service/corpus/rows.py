@@ -3,7 +3,8 @@
 The in-process run and every Ray actor use this module and nothing else to
 summarise, so a row's answer is the same wherever it was made. A row is read
 as a line of POST /v1/summarize/batch is (the same JSON parser and request
-schema, `article` accepted for `text` and fields of other tools ignored),
+schema, `models.corpus_line`'s: `article` for `text`, the benchmark corpora's
+fields ignored, any other field an error row naming the field it may have meant),
 summarised by `models.summarize.summarize`, and answered in the endpoint's
 shape: `{"id", "line", "result"}`, or `{"id", "line", "error": {"code",
 "message"}}` for a row that cannot be summarised. No row raises.
@@ -20,20 +21,14 @@ from typing import Any
 
 from newsum.models.abstractive.routing import route
 from newsum.models.article import read_article
-from newsum.models.summarize import Method, summarize
+from newsum.models.summarize import summarize
 from newsum.models.textrank import Pick
+from newsum.models.types import Method
 from newsum.service.contract.errors import describe
 from newsum.service.contract.json_body import parse_json, validate
 from newsum.service.contract.schemas import BatchRequestLine, summarize_response
 from newsum.service.runtime.state import Engines, load_engines
 from newsum.service.settings import Settings
-
-# The request fields a corpus row may carry; anything else (a benchmark's
-# `reference`, a crawler's `url`) is the corpus's own business and ignored.
-REQUEST_FIELDS = ("id", "text", "title", "standfirst", "language", "methods", "max_sentences",
-                  "textrank_pick", "generation")  # fmt: skip
-# Benchmark corpora (../shared/data) call the text `article`.
-TEXT_ALIAS = "article"
 
 
 @dataclass(frozen=True)
@@ -105,15 +100,13 @@ class RowSummarizer:
     def _request_fields(self, data: Any) -> Any:
         if not isinstance(data, dict):
             return data  # validate() says what a request is
-        fields = {key: data[key] for key in REQUEST_FIELDS if key in data}
-        if "text" not in fields and TEXT_ALIAS in data:
-            fields["text"] = data[TEXT_ALIAS]
+        # Parquet rows carry a null for every column a row leaves empty.
+        fields = {key: value for key, value in data.items() if value is not None}
         # The command's --methods, --max-sentences and --textrank-pick unless the row says.
         fields.setdefault("methods", list(self.methods))
         fields.setdefault("max_sentences", self.max_sentences)
         fields.setdefault("textrank_pick", self.textrank_pick)
-        # Parquet rows carry a null for every column a row leaves empty.
-        return {key: value for key, value in fields.items() if value is not None}
+        return fields
 
     def _summarize(self, request: BatchRequestLine) -> str:
         article = read_article(
@@ -128,8 +121,8 @@ class RowSummarizer:
             methods=request.methods,
             max_sentences=request.max_sentences,
             textrank_pick=request.textrank_pick,
-            # The model the service would route this article to (by its language).
-            abstractive=route(self.engines.abstractive_models(), article.language),
+            # The model the row names, else the one the service would route it to (by language).
+            abstractive=route(self.engines.abstractive_models(), article.language, request.model),
             encoder=self.engines.encoder,
             generation=request.generation.overrides() if request.generation else None,
         )

@@ -57,8 +57,9 @@ class BatchStats:
     interrupted: bool = False
 
     @property
-    def articles_per_s(self) -> float:
-        return self.rows_written / self.elapsed_s if self.elapsed_s else 0.0
+    def articles_per_s(self) -> float | None:
+        """This run's rows over its time (engines' loading included); none without a row."""
+        return self.rows_written / self.elapsed_s if self.rows_written else None
 
     def as_json(self) -> dict[str, Any]:
         return {**asdict(self), "articles_per_s": self.articles_per_s}
@@ -76,8 +77,13 @@ def run_batch(job: BatchJob, settings: Settings, console: Console) -> BatchStats
     errors: Counter[str] = Counter()
     first_rows = 0
     first_at = 0.0
+    left = stats.rows_total - len(done)
+    if left <= 0:  # every row answered already: no engine is loaded, nothing is measured
+        stats.elapsed_s = time.perf_counter() - started
+        journal.finish()
+        return stats
     with journal, _progress(console) as progress:
-        task = progress.add_task("summarising", total=stats.rows_total - len(done))
+        task = progress.add_task("summarising", total=left)
         try:
             for output in _answers(job, settings, rows, stats.workers):
                 journal.write(output)
@@ -120,7 +126,8 @@ def _answers(
         yield from answer_on_ray(job, settings, rows, workers)
         return
     summarizer = RowSummarizer(settings, job.methods, job.max_sentences, job.textrank_pick)
-    usage = workers.setdefault("this process", WorkerUsage())
+    # Its engines loaded: a worker's memory from then on, rows answered or not.
+    usage = workers.setdefault("this process", WorkerUsage(peak_rss_mb=peak_rss_mb()))
     for line, record in rows:
         yield summarizer.answer(line, record)
         usage.rows += 1
@@ -168,6 +175,12 @@ def print_summary(stats: BatchStats, job: BatchJob, console: Console) -> None:
     """The end summary: rows, errors by code, rate, workers."""
     where = f"Ray ({job.ray}), {job.actors} actors" if job.ray else "in process"
     state = "interrupted; rerun the same command to continue" if stats.interrupted else "done"
+    if not stats.rows_written and not stats.interrupted:
+        console.print(
+            f"[bold]nothing to do[/]: all {stats.rows_total} rows of {job.input} are in "
+            f"{job.output} already; no row was summarised"
+        )
+        return
     console.print(
         f"[bold]{state}[/]: {stats.rows_written} rows written to {job.output} "
         f"({stats.rows_done_before} were there already, {stats.rows_total} in {job.input}), "
@@ -175,7 +188,9 @@ def print_summary(stats: BatchStats, job: BatchJob, console: Console) -> None:
     )
     errors = ", ".join(f"{code} {count}" for code, count in stats.errors.items())
     console.print(f"errors: {errors or 'none'}")
-    rate = f"{stats.elapsed_s:.1f} s, {stats.articles_per_s:.2f} articles/s"
+    # This run's rate: of the rows it wrote, in its own time (a resumed run's too).
+    per_s = f"{stats.articles_per_s:.2f} articles/s" if stats.articles_per_s else "no row done"
+    rate = f"{stats.elapsed_s:.1f} s, {per_s}"
     if stats.steady_articles_per_s and stats.first_row_s is not None:
         rate += (
             f" ({stats.steady_articles_per_s:.2f}/s after the first answers "

@@ -23,9 +23,10 @@ from typing import Any, TypeVar
 
 from newsum.models.abstractive.cancel import Cancellation
 from newsum.models.abstractive.interface import AbstractiveEngine, unavailable
-from newsum.models.abstractive.routing import requested_engine, route
+from newsum.models.abstractive.routing import configured, requested_engine, route
 from newsum.models.article import check_text, read_article
 from newsum.models.attribution import summary_spans
+from newsum.models.errors import MethodNotServed
 from newsum.models.model_support import Judgement
 from newsum.models.summarize import assemble, attribute_summary, check_methods, settle_generation
 from newsum.models.textrank import summarize_textrank
@@ -175,7 +176,7 @@ def read_request(
     """Stage 1 (on the text owner): the body parsed and checked, the article read, TextRank."""
     body = parse()
     check_methods(body.methods)
-    _check_model(context.state, body)
+    _check_served(context.state, body)
     started = time.perf_counter()
     article = _read(context.settings, body)
     context.metrics.observe_stages({"segmentation": (time.perf_counter() - started) * 1000})
@@ -256,10 +257,18 @@ async def text_work(context: Context, work: Callable[[], T], timeout_s: float) -
     return await _text(context, work, Cancellation(timeout_s=timeout_s), "admitted")
 
 
-def _check_model(state: ServiceState, body: SummarizeRequest) -> None:
+def _check_served(state: ServiceState, body: SummarizeRequest) -> None:
+    engines = state.engines.abstractive_models()
     # Whatever the methods: a request naming a model this server lacks is a mistake.
     if body.model is not None:
-        requested_engine(state.engines.abstractive_models(), body.model)
+        requested_engine(engines, body.model)
+    # Abstractive alone where no model is configured: the client's error (422), as no
+    # retry can help; a configured model that cannot serve is the server's (503).
+    if "textrank" not in body.methods and not configured(engines):
+        raise MethodNotServed(
+            "methods ['abstractive'] cannot be served here: no abstractive model is "
+            "configured (NEWSUM_MODEL=none); ask for textrank, alone or with abstractive"
+        )
 
 
 async def _text(context: Context, work: Callable[[], T], cancel: Cancellation, lane: Lane) -> T:

@@ -1,9 +1,10 @@
 """What a running service holds: its engines, whether they are ready, and how they load.
 
 Models load after the server has started listening, so /healthz answers at
-once and /readyz says 503 until every configured model is loaded and has run
-one warm-up request (the first call to a torch model is several times slower
-than the next: allocator, thread pool and kernel choices).
+once and /readyz says 503 until every configured model has loaded (or failed
+to: service.runtime.readiness) and run one warm-up request (the first call to
+a torch model is several times slower than the next: allocator, thread pool
+and kernel choices).
 """
 
 from __future__ import annotations
@@ -47,9 +48,13 @@ class Engines:
 @dataclass
 class ServiceState:
     engines: Engines = field(default_factory=Engines)
-    ready: bool = False
+    from_settings: bool = True  # the engines load from the settings (not handed in by a test)
     loading: bool = False
-    waiting_for: list[str] = field(default_factory=list)
+    draining: bool = False  # SIGTERM came: finishing, not taking new work for long
+    # What keeps the service from serving as configured, each said in a line (readiness).
+    blocked: list[str] = field(default_factory=list)
+    # With NEWSUM_REQUIRE_MODEL, each configured model that could not load: serve then exits.
+    failed: list[str] = field(default_factory=list)
     # The owners every request's work goes through (service.runtime.owners); the model's
     # and the encoder's start once their engines have loaded.
     text: TextOwner | None = None
@@ -58,6 +63,12 @@ class ServiceState:
     models: dict[str, ModelOwner] = field(default_factory=dict)  # each serving model's owner
     # Each model that judges summaries (NEWSUM_MODEL_SUPPORT on), by name (service.runtime.judge).
     judges: dict[str, Judge] = field(default_factory=dict)
+    judge_errors: dict[str, str] = field(default_factory=dict)  # why a model does not judge
+
+    @property
+    def ready(self) -> bool:
+        """Serving as configured, degraded or not (service.runtime.readiness)."""
+        return not (self.loading or self.draining or self.blocked) and self.text is not None
 
     def close(self) -> None:
         owners = [*self.models.values(), self.encoder.owner if self.encoder else None, self.text]
@@ -81,8 +92,13 @@ def load_engines(settings: Settings) -> Engines:
     )
 
 
-def open_abstractive(settings: Settings, name: str) -> AbstractiveEngine:
-    """Model `name` on the configured backend, with its configured languages if any."""
+def open_abstractive(
+    settings: Settings, name: str, *, log_unavailable: bool = True
+) -> AbstractiveEngine:
+    """Model `name` on the configured backend, with its configured languages if any.
+
+    `log_unavailable`: log why it cannot serve (off where the caller says it itself).
+    """
     from newsum.models.abstractive.engine import Seq2SeqEngine, open_engine
 
     started = time.perf_counter()
@@ -105,7 +121,7 @@ def open_abstractive(settings: Settings, name: str) -> AbstractiveEngine:
             engine.scope.describe(),
             engine.scope.source,
         )
-    else:
+    elif log_unavailable:
         log.warning("abstractive engine %s unavailable: %s", name, engine.reason)
     return engine
 
@@ -118,23 +134,6 @@ def warm_up(engines: Engines) -> None:
             engine.summarize(article)
     if engines.encoder is not None:
         ArticleEvidence(article, engines.encoder).attribute(_WARM_UP_TEXT)
-
-
-def not_ready_parts(settings: Settings, engines: Engines, *, loaded: bool) -> list[str]:
-    """What should serve and does not: empty when ready.
-
-    `loaded`: the engines came from the settings (not handed in by a test or
-    an embedding program), so the settings say what is expected.
-    """
-    missing = [
-        f"abstractive model {engine.name}: {engine.reason}"
-        for engine in engines.abstractive_models()
-        if engine.status != "ok" and engine.name != MODEL_OFF
-    ]
-    wants_encoder = settings.embedding_model.strip().lower() != "none"
-    if loaded and wants_encoder and engines.encoder is None:
-        missing.append(f"embedding model {settings.embedding_model!r} did not load (see the log)")
-    return missing
 
 
 def record_load_state(metrics: Metrics, settings: Settings, engines: Engines) -> None:

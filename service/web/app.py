@@ -12,6 +12,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.middleware.cors import CORSMiddleware
 
 from newsum.models.abstractive.interface import AbstractiveEngine
+from newsum.models.abstractive.routing import configured
 from newsum.models.errors import ModelUnavailable
 from newsum.service.contract.errors import install_error_handlers
 from newsum.service.contract.schemas import (
@@ -24,11 +25,11 @@ from newsum.service.runtime.judge import Judge, open_judge
 from newsum.service.runtime.judge import warm_up as warm_up_judge
 from newsum.service.runtime.metrics import Metrics
 from newsum.service.runtime.owners import OwnedEncoder, start_model_owners, text_owner
+from newsum.service.runtime.readiness import cannot_load, engine_readiness
 from newsum.service.runtime.state import (
     Engines,
     ServiceState,
     load_engines,
-    not_ready_parts,
     record_load_state,
     warm_up,
 )
@@ -56,20 +57,36 @@ def _loading(settings: Settings) -> Engines:
     )
 
 
-def _judge(settings: Settings, engine: AbstractiveEngine, waiting_for: list[str]) -> Judge | None:
-    # A weights file that cannot be read keeps the service not ready, saying why.
+def _judge(settings: Settings, engine: AbstractiveEngine, state: ServiceState) -> Judge | None:
+    # A weights file that cannot be read keeps the service not ready, saying why: every
+    # answer's `support` would otherwise differ from what was configured, and none would say so.
     try:
         return open_judge(settings, engine)
     except ModelUnavailable as error:
-        waiting_for.append(f"model support: {error.message}")
+        state.judge_errors[engine.name] = error.message
+        state.blocked.append(f"model support: {error.message}")
         return None
+
+
+def _required_but_missing(settings: Settings, state: ServiceState) -> list[str]:
+    """With NEWSUM_REQUIRE_MODEL: what stops the service, a line each (serve exits on it)."""
+    if not settings.require_model:
+        return []
+    missing = [
+        cannot_load(engine)
+        for engine in engine_readiness(settings, state)
+        if engine.status == "unavailable" and engine.engine != "judge"  # its own line is blocked
+    ]
+    return [*state.blocked, *missing]
 
 
 def create_app(settings: Settings | None = None, engines: Engines | None = None) -> FastAPI:
     """The service. Without `engines`, the models the settings name load after startup."""
     settings = settings or Settings()
     metrics = Metrics()
-    state = ServiceState(engines=engines or _loading(settings), loading=True)
+    state = ServiceState(
+        engines=engines or _loading(settings), from_settings=engines is None, loading=True
+    )
 
     async def start() -> None:
         # Load (unless given) and warm up off the event loop; /healthz answers meanwhile.
@@ -77,13 +94,10 @@ def create_app(settings: Settings | None = None, engines: Engines | None = None)
             if engines is None:
                 state.engines = await run_in_threadpool(load_engines, settings)
             await run_in_threadpool(warm_up, state.engines)
-            state.waiting_for = not_ready_parts(settings, state.engines, loaded=engines is None)
             # From here on, only their owner threads touch the models.
             # Each serving model judges summaries too when NEWSUM_MODEL_SUPPORT is on.
             for engine in state.engines.abstractive_models():
-                judging = (
-                    _judge(settings, engine, state.waiting_for) if engine.status == "ok" else None
-                )
+                judging = _judge(settings, engine, state) if engine.status == "ok" else None
                 if judging is not None:
                     await run_in_threadpool(warm_up_judge, engine)
                     state.judges[engine.name] = judging
@@ -94,10 +108,12 @@ def create_app(settings: Settings | None = None, engines: Engines | None = None)
                 state.encoder = OwnedEncoder(state.engines.encoder, settings, metrics)
         except Exception as error:  # a broken model must not take the service down
             log.exception("loading or warming up the models failed")
-            state.waiting_for = [f"warm-up failed: {type(error).__name__}"]
+            state.blocked = [f"warm-up failed: {type(error).__name__} (the log says where)"]
         finally:
             state.loading = False
-        state.ready = not state.waiting_for
+        # Degraded (a model did not load) is ready, unless the settings require every model.
+        state.failed = _required_but_missing(settings, state)
+        state.blocked = state.failed or state.blocked
         record_load_state(metrics, settings, state.engines)
 
     @asynccontextmanager
@@ -130,7 +146,11 @@ def create_app(settings: Settings | None = None, engines: Engines | None = None)
         app,
         (SummarizeRequest, AttributeRequest, BatchRequestLine, BatchResultLine),
         settings,
-        lambda: [] if state.loading else [e.name for e in state.engines.abstractive_models()],
+        lambda: (
+            None
+            if state.loading
+            else [e.name for e in configured(state.engines.abstractive_models())]
+        ),
     )
 
     # Added innermost first: the request context wraps everything, then CORS,

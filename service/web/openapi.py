@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -17,10 +18,13 @@ _ERROR_TEXT = {
     401: "unauthorized: API keys are configured and the request has none or a wrong one",
     413: "payload_too_large: body over NEWSUM_MAX_BODY_BYTES (refused before it is read)",
     415: "unsupported_media_type: a content type this endpoint does not take",
-    422: "invalid_request / empty_input / invalid_unicode / input_too_long",
+    422: "invalid_request / empty_input / invalid_unicode / input_too_long / "
+    "method_not_served: only `abstractive` asked for where no model is configured",
     429: "rate_limited: over NEWSUM_RATE_LIMIT_PER_MINUTE for this key (see Retry-After)",
     503: "overloaded: the queue in front of the text workers or the model is full "
-    "(see Retry-After) / model_unavailable / not_ready / generation_failed: the model "
+    "(see Retry-After) / model_unavailable: only `abstractive` asked for and the configured "
+    "models cannot serve it (not fetched, failed to load, not the article's language) / "
+    "not_ready / generation_failed: the model "
     "failed on this request and only `abstractive` was asked for (with `textrank` too, the "
     'answer is 200 with `abstractive.status = "error"`) / worker_failed: the thread serving '
     "the request died and was replaced; retry",
@@ -31,6 +35,25 @@ _ERROR_TEXT = {
 def error_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
     return {
         status: {"model": ErrorResponse, "description": _ERROR_TEXT[status]} for status in statuses
+    }
+
+
+def not_ready_response() -> dict[int | str, dict[str, Any]]:
+    """GET /readyz: 200 ready (perhaps degraded), 503 not_ready (service.runtime.readiness)."""
+    return {
+        200: {
+            "description": "Ready: the service answers what it is configured for. Every "
+            "configured engine is listed with its status; `degraded` when one is unavailable "
+            "(a model not fetched), which each answer needing it also says."
+        },
+        503: {
+            "model": ErrorResponse,
+            "description": "not_ready (with Retry-After): the models are loading and warming "
+            "up, the server is draining after SIGTERM, or nothing can be served as configured "
+            "(the warm-up failed; a judge weights file cannot be read; NEWSUM_REQUIRE_MODEL is "
+            "on and a model cannot be loaded). The message says which, then lists every "
+            "engine's status and reason, as the 200 body does: errors keep one shape.",
+        },
     }
 
 
@@ -163,18 +186,19 @@ def publish_models(
     app: FastAPI,
     models: tuple[type[BaseModel], ...],
     settings: Settings,
-    served_models: Callable[[], list[str]],
+    served_models: Callable[[], list[str] | None],
 ) -> None:
     """Add request models FastAPI cannot see (bodies parsed by hand) to the components.
 
     The document tells this server's truth: its configured lengths, the models
-    it serves (`served_models`, empty while they load), and text
+    it serves (`served_models`, None while they load), and text
     that must hold a character that is not blank (`NOT_BLANK_PATTERN`, the
     same test the server applies), on every body type.
     """
     text_limits = {
         ("SummarizeRequest", "text"): settings.max_article_chars,
         ("BatchRequestLine", "text"): settings.max_article_chars,
+        ("BatchRequestLine", "article"): settings.max_article_chars,
         ("AttributeRequest", "text"): settings.max_article_chars,
         ("AttributeRequest", "summary"): settings.max_summary_chars,
     }
@@ -182,9 +206,12 @@ def publish_models(
 
     def openapi() -> dict[str, Any]:
         # Kept once the models have loaded: until then, which are served is not known.
-        if app.openapi_schema and served_models():
+        names = served_models()
+        if app.openapi_schema and names is not None:
             return app.openapi_schema
-        document = FastAPI.openapi(app)
+        # Built afresh, and a copy: FastAPI shares the routes' `openapi_extra` with it.
+        app.openapi_schema = None
+        document = copy.deepcopy(FastAPI.openapi(app))
         components: dict[str, Any] = document.setdefault("components", {}).setdefault("schemas", {})
         for model in models:
             schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
@@ -197,24 +224,50 @@ def publish_models(
         summarize["text/plain"]["schema"] |= non_blank | {"maxLength": settings.max_article_chars}
         # A page's size is bounded in bytes (413), its text in characters (422).
         summarize["text/html"]["schema"] |= {"pattern": VISIBLE_TEXT_PATTERN}
-        # `model` is one of the served models (GET /v1/models), on every body type.
-        names = served_models()
-        if names:
-            served = {"type": "string", "enum": names}
-            for name in ("SummarizeRequest", "BatchRequestLine"):
-                components[name]["properties"]["model"] = {
-                    "anyOf": [served, {"type": "null"}],
-                    "description": "Abstractive model id, one of GET /v1/models.",
-                }
-            for parameter in document["paths"]["/v1/summarize"]["post"]["parameters"]:
-                if parameter["name"] == "model":
-                    parameter["schema"] = served
+        if names is not None:
+            _publish_served(document, names)
         batch = document["paths"]["/v1/summarize/batch"]["post"]["requestBody"]["content"]
         batch["application/x-ndjson"]["schema"]["maxItems"] = settings.max_batch_lines
         app.openapi_schema = document
         return document
 
     app.openapi = openapi  # type: ignore[method-assign]
+
+
+def _publish_served(document: dict[str, Any], names: list[str]) -> None:
+    """`model` is one of the configured models (GET /v1/models), on every body type; with
+    none, it has no value to take and `methods` must hold textrank (abstractive alone
+    is 422 method_not_served)."""
+    operation = document["paths"]["/v1/summarize"]["post"]
+    lines = [document["components"]["schemas"][n] for n in ("SummarizeRequest", "BatchRequestLine")]
+    if names:
+        served = {"type": "string", "enum": names}
+        for line in lines:
+            line["properties"]["model"] = {
+                "anyOf": [served, {"type": "null"}],
+                "description": "Abstractive model id, one of GET /v1/models.",
+            }
+        for parameter in operation["parameters"]:
+            if parameter["name"] == "model":
+                parameter["schema"] = served
+        return
+    with_textrank = {"contains": {"const": "textrank"}}
+    note = (
+        " No abstractive model is configured here (NEWSUM_MODEL=none): `textrank` must be "
+        "among them; `abstractive` alone is 422 method_not_served."
+    )
+    for line in lines:
+        line["properties"]["model"] = {
+            "type": "null",
+            "description": "No abstractive model is configured here (NEWSUM_MODEL=none).",
+        }
+        methods = line["properties"]["methods"]
+        methods |= with_textrank | {"description": methods.get("description", "") + note}
+    operation["parameters"] = [p for p in operation["parameters"] if p["name"] != "model"]
+    for parameter in operation["parameters"]:
+        if parameter["name"] == "methods":
+            parameter["schema"] |= with_textrank
+            parameter["description"] += note
 
 
 def _query_schema(field: Mapping[str, Any]) -> dict[str, Any]:

@@ -14,7 +14,6 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response, StreamingResponse
 
 from newsum.models.abstractive.backends import STOPPABLE_DECODING
-from newsum.models.abstractive.checkpoint import MODEL_OFF
 from newsum.models.abstractive.interface import AbstractiveEngine
 from newsum.models.abstractive.routing import scope_of
 from newsum.models.abstractive.streaming import streams
@@ -25,6 +24,7 @@ from newsum.service.contract.schemas import (
     AttributeRequest,
     AttributeResponse,
     BatchRequestLine,
+    EngineReadiness,
     HealthResponse,
     ModelInfo,
     ModelsResponse,
@@ -32,7 +32,7 @@ from newsum.service.contract.schemas import (
     SummarizeRequest,
     SummarizeResponse,
 )
-from newsum.service.runtime import pipeline
+from newsum.service.runtime import pipeline, readiness
 from newsum.service.runtime.state import Engines, ServiceState
 from newsum.service.settings import Settings
 from newsum.service.web import bodies, stream
@@ -41,6 +41,7 @@ from newsum.service.web.openapi import (
     error_responses,
     event_stream,
     json_body,
+    not_ready_response,
     summarize_body,
 )
 
@@ -73,17 +74,20 @@ async def healthz() -> HealthResponse:
     return HealthResponse(status="ok")
 
 
-@router.get("/readyz", response_model=ReadyResponse, responses=error_responses(503))
+@router.get("/readyz", response_model=ReadyResponse, responses=not_ready_response())
 async def readyz(request: Request) -> ReadyResponse:
-    """Readiness: 200 once the configured models are loaded and warmed up, else 503."""
+    """Readiness: 200 once the service answers what it is configured for, each engine listed."""
     state: ServiceState = request.app.state.service
-    if state.ready:
-        return ReadyResponse(status="ready", models=list(state.models))
-    loading = ", ".join(e.name for e in state.engines.abstractive_models() if e.name != MODEL_OFF)
-    waiting = (
-        "; ".join(state.waiting_for) or f"models are loading{': ' if loading else ''}{loading}"
+    engines = readiness.engine_readiness(request.app.state.settings, state)
+    if not state.ready:
+        message = readiness.not_ready_message(state, engines)
+        raise ApiError("not_ready", message, retry_after_s=_LOADING_RETRY_S)
+    return ReadyResponse(
+        status="ready",
+        degraded=any(engine.status != "ready" for engine in engines),
+        models=list(state.models),
+        engines=[EngineReadiness.model_validate(asdict(engine)) for engine in engines],
     )
-    raise ApiError("not_ready", f"not ready: {waiting}", retry_after_s=_LOADING_RETRY_S)
 
 
 @router.get("/metrics", response_class=Response)

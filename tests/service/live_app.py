@@ -12,7 +12,7 @@ from __future__ import annotations
 import argparse
 import logging
 
-from newsum.service.cli.serve import run_server
+from newsum.service.cli.serve import listen, run_server
 from newsum.service.runtime.state import Engines
 from newsum.service.settings import Settings
 from newsum.service.web.app import create_app
@@ -34,7 +34,7 @@ def main() -> None:
         else None
     )
     logging.basicConfig(level=logging.WARNING)
-    run_server(create_app(settings, engines), settings, "127.0.0.1", args.port)
+    run_server(create_app(settings, engines), settings, listen("127.0.0.1", args.port))
 
 
 if __name__ == "__main__":

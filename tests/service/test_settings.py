@@ -41,6 +41,7 @@ def test_the_defaults_are_valid() -> None:
         {"NEWSUM_MODEL": "none", "NEWSUM_MODELS": "owner/de", "NEWSUM_MODEL_LANGUAGES": ""},
         {"NEWSUM_MODEL_SUPPORT": "on", "NEWSUM_MODEL_SUPPORT_WEIGHTS": "/srv/weights.json"},
         {"NEWSUM_MODEL_SUPPORT": "off"},
+        {"NEWSUM_REQUIRE_MODEL": "true", "NEWSUM_DRAIN_DELAY_S": "5"},
     ],
 )
 def test_good_settings_load(monkeypatch: pytest.MonkeyPatch, environment: dict[str, str]) -> None:
@@ -64,6 +65,15 @@ def test_several_models_and_their_languages_are_read_in_routing_order(
     assert settings.model_languages["./fr-model"].languages is None  # every language
     monkeypatch.setenv("NEWSUM_MODEL", "none")
     assert load_settings().abstractive_models == ["owner/de", "./fr-model"]
+
+
+def test_a_missing_model_degrades_the_service_unless_required_and_sigterm_drains_at_once(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    settings = load_settings()
+    assert (settings.require_model, settings.drain_delay_s) == (False, 0.0)
+    monkeypatch.setenv("NEWSUM_REQUIRE_MODEL", "true")
+    assert load_settings().require_model is True
 
 
 def test_the_model_as_a_second_judge_is_off_unless_turned_on(
@@ -162,6 +172,15 @@ def test_the_log_level_is_read_case_insensitively(monkeypatch: pytest.MonkeyPatc
         (
             {"NEWSUM_MODEL_SUPPORT": "yes"},
             "NEWSUM_MODEL_SUPPORT='yes': Input should be 'on' or 'off'",
+        ),
+        (
+            {"NEWSUM_REQUIRE_MODEL": "perhaps"},
+            "NEWSUM_REQUIRE_MODEL='perhaps': Input should be a valid boolean",
+        ),
+        (
+            {"NEWSUM_DRAIN_DELAY_S": "-1"},
+            "NEWSUM_DRAIN_DELAY_S='-1': Input should be greater than or equal to 0; "
+            "allowed: >= 0 and <= 600",
         ),
     ],
 )

@@ -10,6 +10,7 @@ import pytest
 
 from newsum.benchmarks.bench.run import main as bench
 from newsum.benchmarks.bench.scoring import mean_interval, reference_scores
+from newsum.service.cli.main import main
 from tests.service.conftest import live_server
 
 DATA = Path(__file__).parents[2] / "data"
@@ -145,3 +146,61 @@ def test_http_mode_against_a_live_server(tmp_path: Path) -> None:
     assert report["systems"]["service textrank"]["articles"] == 5
     assert report["systems"]["service abstractive"]["articles"] == 5
     assert report["systems"]["service abstractive"]["support"] is not None
+
+
+def test_a_corpus_line_has_the_batch_endpoints_shape(tmp_path: Path) -> None:
+    """`text` or `article`, `references` over `reference`; bad fields named, the row skipped."""
+    sample = (DATA / "sample_article.txt").read_text()
+    lines = [
+        {"id": "text", "text": sample, "reference": "Syria's foreign minister visited Baghdad."},
+        {"id": "article", "article": sample, "title": "Shaibani in Baghdad",
+         "reference": "Unrelated words entirely.",
+         "references": ["Syria's foreign minister visited Baghdad."]},
+        {"id": "typo", "article": sample, "refrence": "A summary."},
+        {"id": "both", "text": sample, "article": sample, "reference": "A summary."},
+        {"id": "no text", "title": "A headline", "reference": "A summary."},
+    ]  # fmt: skip
+    path = tmp_path / "corpus.jsonl"
+    path.write_text("".join(json.dumps(line) + "\n" for line in lines))
+    out = tmp_path / "out"
+    assert bench([str(path), "--out", str(out), "--systems", "lead-3"]) == 0
+    report = json.loads((out / "report.json").read_text())
+    assert report["records"] == 2
+    assert [(row["id"], row["reason"]) for row in report["skipped"]] == [
+        ("typo", 'refrence: unknown field; did you mean "reference"?'),
+        ("both", 'article: an alias of "text", which is given too; give one of the two'),
+        ("no text", "empty or missing text"),
+    ]
+    rows = {
+        row["id"]: row for row in map(json.loads, (out / "rows.jsonl").read_text().splitlines())
+    }
+    # The same article against the same reference: `references` was taken over `reference`.
+    assert rows["article"]["rouge"] == rows["text"]["rouge"]
+
+
+@pytest.mark.live_server
+def test_an_unavailable_model_is_reported_alike_in_process_over_http_and_from_a_batch(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The same row and reason: in process, with --url and with --batch (NEWSUM_MODEL=none)."""
+    monkeypatch.setenv("NEWSUM_MODEL", "none")
+    monkeypatch.setenv("NEWSUM_EMBEDDING_MODEL", "none")
+    source = corpus(tmp_path)
+    for folder in ("in", "http", "batch"):
+        (tmp_path / folder).mkdir()
+    in_process = run(tmp_path / "in", "--systems", "newsum-abstractive", "--model", "none")
+    with live_server("--engine", "settings") as server:
+        over_http = run(tmp_path / "http", "--url", server.url)
+    assert main(["batch", str(source), str(tmp_path / "archive.jsonl")]) == 0
+    from_batch = run(tmp_path / "batch", "--systems", "lead-3",
+                     "--batch", str(tmp_path / "archive.jsonl"))  # fmt: skip
+    reason = "the abstractive engine is off (NEWSUM_MODEL=none)"
+    assert in_process["unavailable"] == {"newsum abstractive": reason}
+    assert over_http["unavailable"] == {"service abstractive": reason}
+    assert from_batch["unavailable"] == {"archive abstractive": reason}
+    # TextRank answered all along; the abstractive system is a row of its own, with its reason.
+    assert over_http["systems"]["service textrank"]["articles"] == 5
+    assert from_batch["systems"]["archive textrank"]["articles"] == 5
+    for folder, name in (("in", "newsum"), ("http", "service"), ("batch", "archive")):
+        markdown = (tmp_path / folder / "out" / "report.md").read_text()
+        assert f"| {name} abstractive | unavailable: {reason} |" in markdown

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 import logging
 import os
 import subprocess
@@ -73,6 +74,43 @@ def test_fetch_model_without_a_reachable_hub_fails_fast_and_says_why() -> None:
     assert result.returncode == 1
     assert "could not download 'sshleifer/distilbart-cnn-12-6'" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_fetch_model_starts_without_summarising_or_scoring_modules() -> None:
+    """It fails offline in well under a second: ROUGE (NLTK, SciPy's stats) is not imported."""
+    probe = (
+        "import sys, newsum.service.cli.main; "
+        "print(sorted({'nltk', 'rouge_score', 'torch'} & set(sys.modules)))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, check=True
+    )
+    assert result.stdout.strip() == "[]"
+
+
+def test_summarize_without_a_model_says_why_once_and_not_about_serving(
+    sample_text: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.setenv("NEWSUM_MODEL", "owner/not-fetched")
+    monkeypatch.setenv("NEWSUM_MODEL_CACHE_DIR", str(tmp_path / "empty-cache"))
+    path = tmp_path / "article.txt"
+    path.write_text(sample_text, encoding="utf-8")
+    assert main(["summarize", str(path), "--json"]) == 0
+    captured = capsys.readouterr()
+    reason = json.loads(captured.out)["summaries"]["abstractive"]["reason"]
+    assert reason == (
+        "model 'owner/not-fetched' is not in the local Hugging Face cache, and newsum downloads "
+        "a model only when told to: fetch it with: newsum fetch-model owner/not-fetched"
+    )
+    assert captured.err == ""  # the answer says it; the log does not say it again
+    # Abstractive alone: the error, one line.
+    assert main(["summarize", str(path), "--methods", "abstractive"]) == 1
+    captured = capsys.readouterr()
+    assert captured.err == f"newsum: model_unavailable: {reason}\n"
+    assert captured.out == ""
 
 
 @pytest.mark.parametrize("command", ["serve", "summarize", "attribute", "bench", "fetch-model"])

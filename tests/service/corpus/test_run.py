@@ -93,11 +93,12 @@ def test_rows_are_the_batch_endpoints_rows_and_bad_rows_become_error_rows(
     assert "empty_input 1" in summary
     assert "input_too_long 1" in summary
 
-    # The endpoint, on the same requests (with the command's --methods) and settings.
+    # The endpoint, on the same lines (with the command's --methods) and settings; the
+    # corpus line as it is.
     served_lines = [
         request_lines[0].replace("{", '{"methods": ["textrank"], ', 1),
         *request_lines[1:],
-        json.dumps({"id": "corpus", "text": articles[2], "methods": ["textrank"]}),
+        corpus_line.replace("{", '{"methods": ["textrank"], ', 1),
     ]
     settings = Settings(max_article_chars=20_000, max_article_sentences=300)
     with TestClient(create_app(settings, Engines())) as client:
@@ -114,6 +115,58 @@ def test_rows_are_the_batch_endpoints_rows_and_bad_rows_become_error_rows(
 def _numbered(row: dict[str, Any]) -> str:
     # The row without its line number, in its fields and in its error message.
     return json.dumps({**row, "line": None}).replace(f"line {row['line']} ", "line N ")
+
+
+def test_a_row_is_read_as_a_batch_line_is(
+    articles: list[str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`text` or `article`; an unknown field is the row's error, naming what it may have meant."""
+    lines = [
+        {"id": "text", "text": articles[0]},
+        {"id": "article", "article": articles[0], "references": ["A summary."]},
+        {"id": "typo", "text": articles[0], "max_sentence": 2},
+        {"id": "both", "text": articles[0], "article": articles[0]},
+    ]
+    source = write_lines(tmp_path / "in.jsonl", [json.dumps(line) for line in lines])
+    output = tmp_path / "out.jsonl"
+    assert main(["batch", str(source), str(output), "--methods", "textrank"]) == 0
+    rows = rows_of(output)
+    assert rows[0]["result"] == rows[1]["result"]
+    assert [row.get("error", {}).get("message") for row in rows[2:]] == [
+        'max_sentence: unknown field; did you mean "max_sentences"?',
+        'article: an alias of "text", which is given too; give one of the two',
+    ]
+    assert "invalid_request 2" in capsys.readouterr().out
+
+
+def test_a_resumed_run_reports_only_what_it_did(
+    articles: list[str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Its own rows and rate, its worker's real memory; with every row done, nothing to do."""
+    source = write_lines(tmp_path / "in.jsonl", corpus(articles, 4))
+    output, stats = tmp_path / "out.jsonl", tmp_path / "stats.json"
+    write_lines(tmp_path / "first.jsonl", corpus(articles, 3))
+    assert main(["batch", str(tmp_path / "first.jsonl"), str(output), "--methods", "textrank"]) == 0
+    capsys.readouterr()
+    command = ["batch", str(source), str(output), "--methods", "textrank", "--stats", str(stats)]
+    assert main(command) == 0
+    printed = " ".join(capsys.readouterr().out.split())  # rich wraps at the terminal's width
+    assert "1 rows written" in printed
+    assert "3 were there already" in printed
+    resumed = json.loads(stats.read_text())
+    assert resumed["rows_written"] == 1
+    assert resumed["articles_per_s"] > 0
+    assert resumed["workers"]["this process"]["peak_rss_mb"] > 50
+
+    assert main(command) == 0
+    printed = " ".join(capsys.readouterr().out.split())
+    assert "nothing to do: all 4 rows of" in printed
+    assert "articles/s" not in printed
+    assert "peak RSS" not in printed
+    finished = json.loads(stats.read_text())
+    assert finished["rows_written"] == 0
+    assert finished["articles_per_s"] is None
+    assert finished["workers"] == {}
 
 
 def test_a_rerun_appends_only_the_rows_not_yet_written(articles: list[str], tmp_path: Path) -> None:

@@ -2,8 +2,8 @@
 
 The batch body is an array of BatchRequestLine in the OpenAPI document and one
 JSON object per line on the wire; answers are read back the same way, so their
-lines are checked against BatchResultLine. The CLI loads this module with
-SCHEMATHESIS_HOOKS=tests.service.web.schemathesis_hooks.
+lines are checked against BatchResultLine. tests/service/web/schemathesis.toml
+loads this module (`hooks`).
 """
 
 from __future__ import annotations
@@ -12,10 +12,17 @@ import json
 from typing import Any
 
 import schemathesis
+from schemathesis.core.parameters import ParameterLocation
+
+NDJSON = "application/x-ndjson"
 
 
-@schemathesis.serializer("application/x-ndjson")
+@schemathesis.serializer(NDJSON)
 def ndjson(_: Any, value: Any) -> bytes:
+    return _ndjson(value)
+
+
+def _ndjson(value: Any) -> bytes:
     """An array as one JSON document per line; anything else (a negative case) as it is."""
     if isinstance(value, list):
         text = "\n".join(json.dumps(item, ensure_ascii=False) for item in value) + "\n"
@@ -26,7 +33,7 @@ def ndjson(_: Any, value: Any) -> bytes:
     return text.encode("utf-8", "surrogatepass")
 
 
-@schemathesis.deserializer("application/x-ndjson")
+@schemathesis.deserializer(NDJSON)
 def ndjson_lines(_: Any, response: Any) -> Any:
     # Lines end at "\n" only: U+2028 or U+0085 may stand raw inside a JSON string.
     return [json.loads(line) for line in response.content.decode("utf-8").split("\n") if line]
@@ -34,10 +41,25 @@ def ndjson_lines(_: Any, response: Any) -> Any:
 
 @schemathesis.hook
 def filter_case(_: Any, case: Any) -> bool:
-    """A text body (plain text, an article page) is a string on the wire.
+    """Negative cases whose body is still negative once it is on the wire.
 
-    A negative case that makes it an object or a number cannot be sent as
-    such: it would arrive as the characters of its JSON, a valid text body.
+    A text body (plain text, an article page) is a string on the wire: a case
+    that makes it an object or a number would arrive as the characters of its
+    JSON, a valid text body. An NDJSON body is lines, each answered on its own
+    (a per-line `error`, ../shared/API.md): a batch is refused as a whole only
+    with no line or over the line limit. Any other negative batch (a bad line,
+    an object that goes as one line) is a well-formed batch on the wire.
     """
     media_type = (case.media_type or "").split(";")[0].strip()
-    return not (media_type.startswith("text/") and not isinstance(case.body, str | bytes))
+    if media_type.startswith("text/"):
+        return isinstance(case.body, str | bytes)
+    negative = case.meta is not None and case.meta.is_negative_at(ParameterLocation.BODY)
+    if media_type == NDJSON and negative:
+        lines = [line for line in _ndjson(case.body).split(b"\n") if line.strip()]
+        return not lines or len(lines) > _most_lines(case)
+    return True
+
+
+def _most_lines(case: Any) -> int:
+    body = case.operation.definition.raw["requestBody"]["content"][NDJSON]
+    return int(body["schema"]["maxItems"])

@@ -167,7 +167,13 @@ def test_the_document_says_what_is_accepted(client: TestClient) -> None:
         assert components[name]["properties"][field]["pattern"].startswith("[^")
     operation = document["paths"]["/v1/summarize"]["post"]
     assert operation["requestBody"]["content"]["text/plain"]["schema"]["pattern"]
-    model = next(p for p in operation["parameters"] if p["name"] == "model")
-    assert model["schema"]["enum"] == ["none"]
+    # No abstractive model is configured (NEWSUM_MODEL=none): `model` takes no value, and
+    # `methods` must hold textrank (abstractive alone is 422 method_not_served).
+    assert "model" not in {p["name"] for p in operation["parameters"]}
+    methods = next(p for p in operation["parameters"] if p["name"] == "methods")
+    assert methods["schema"]["contains"] == {"const": "textrank"}
+    for name in ("SummarizeRequest", "BatchRequestLine"):
+        assert components[name]["properties"]["model"]["type"] == "null"
+        assert components[name]["properties"]["methods"]["contains"] == {"const": "textrank"}
     batch = document["paths"]["/v1/summarize/batch"]["post"]["requestBody"]["content"]
     assert batch["application/x-ndjson"]["schema"]["type"] == "array"

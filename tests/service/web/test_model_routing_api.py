@@ -106,6 +106,20 @@ def test_a_model_not_served_is_422_listing_every_served_model(
     assert str(carded_barts["de"]) in message
 
 
+def test_the_document_offers_exactly_the_configured_models_as_model(
+    english_and_german: TestClient, carded_barts: dict[str, Path]
+) -> None:
+    document = english_and_german.get("/openapi.json").json()
+    names = [str(carded_barts["en"]), str(carded_barts["de"])]
+    operation = document["paths"]["/v1/summarize"]["post"]
+    parameters = {p["name"]: p["schema"] for p in operation["parameters"]}
+    assert parameters["model"]["enum"] == names
+    assert "contains" not in parameters["methods"]  # abstractive alone is served here
+    for name in ("SummarizeRequest", "BatchRequestLine"):
+        model = document["components"]["schemas"][name]["properties"]["model"]
+        assert model["anyOf"] == [{"type": "string", "enum": names}, {"type": "null"}]
+
+
 def test_the_batch_endpoint_routes_each_line_by_its_language(
     english_and_german: TestClient, carded_barts: dict[str, Path], sample_text: str
 ) -> None:
@@ -172,6 +186,7 @@ def test_a_checkpoint_without_a_card_serves_every_language_as_unknown(
 def test_readyz_reports_every_model_and_names_the_missing(
     english_and_german: TestClient, carded_barts: dict[str, Path]
 ) -> None:
+    """A model that did not load leaves the service ready, degraded, and says why."""
     ready = english_and_german.get("/readyz")
     assert ready.status_code == 200
     assert ready.json()["models"] == [str(carded_barts["en"]), str(carded_barts["de"])]
@@ -180,10 +195,15 @@ def test_readyz_reports_every_model_and_names_the_missing(
         # The model that loaded serves meanwhile.
         served = post(client, {"text": GERMAN, "model": str(carded_barts["en"]), "language": "en"})
         metrics = client.get("/metrics").text
-    assert response.status_code == 503
-    message = response.json()["error"]["message"]
-    assert "abstractive model ./missing-model: model folder missing-model does not exist" in message
-    assert str(carded_barts["en"]) not in message
+    assert response.status_code == 200
+    assert response.json()["degraded"] is True
+    assert response.json()["models"] == [str(carded_barts["en"])]
+    abstractive = [e for e in response.json()["engines"] if e["engine"] == "abstractive"]
+    assert [(e["id"], e["status"]) for e in abstractive] == [
+        (str(carded_barts["en"]), "ready"),
+        ("./missing-model", "unavailable"),
+    ]
+    assert abstractive[1]["reason"].startswith("model folder missing-model does not exist")
     assert served.json()["summaries"]["abstractive"]["status"] == "ok"
     assert (
         f'newsum_model_loaded{{engine="abstractive",model="{carded_barts["en"]}"}} 1.0' in metrics

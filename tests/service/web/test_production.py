@@ -104,14 +104,27 @@ def test_readyz_turns_200_after_warm_up(client: TestClient) -> None:
     while client.get("/readyz").status_code != 200:
         assert time.monotonic() < deadline
         time.sleep(0.05)
-    assert client.get("/readyz").json() == {"status": "ready", "models": ["slow-fake"]}
+    # Handed-in engines stand for the settings': no encoder was handed in, none is listed.
+    assert client.get("/readyz").json() == {
+        "status": "ready",
+        "degraded": False,
+        "models": ["slow-fake"],
+        "engines": [
+            {"engine": "textrank", "id": "textrank", "status": "ready", "reason": None},
+            {"engine": "abstractive", "id": "slow-fake", "status": "ready", "reason": None},
+        ],
+    }
 
 
-def test_readyz_is_503_while_loading_and_says_why() -> None:
+def test_readyz_is_503_before_the_app_has_started_and_says_why() -> None:
     app = create_app(Settings(), Engines())
-    response = TestClient(app).get("/readyz")  # no lifespan: nothing has loaded
+    response = TestClient(app).get("/readyz")  # no lifespan: nothing has started
     assert response.status_code == 503
-    assert response.json()["error"]["code"] == "not_ready"
+    assert response.json()["error"] == {
+        "code": "not_ready",
+        "message": "not ready: the models are loading and warming up. "
+        "Engines: extractive textrank loading",
+    }
     assert response.headers["Retry-After"]
 
 

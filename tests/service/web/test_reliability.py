@@ -153,8 +153,28 @@ def test_sigterm_lets_requests_in_flight_finish_then_exits_0() -> None:
             httpx.get(f"{server.url}/healthz", timeout=2)
 
 
+def test_sigterm_drains_with_readyz_503_while_still_serving_then_exits_0() -> None:
+    """NEWSUM_DRAIN_DELAY_S: time for a load balancer to see the 503 and stop sending."""
+    with live_server("--steps", "1", "--step-s", "0", drain_delay_s="2") as server:
+        assert httpx.get(f"{server.url}/readyz").status_code == 200
+        server.process.send_signal(signal.SIGTERM)
+        time.sleep(0.3)
+        draining = httpx.get(f"{server.url}/readyz")
+        served = httpx.post(f"{server.url}/v1/summarize", json={"text": SAMPLE}, timeout=30)
+        alive = httpx.get(f"{server.url}/healthz")
+        code = server.process.wait(timeout=30)
+    assert draining.status_code == 503
+    assert draining.headers["Retry-After"]
+    assert draining.json()["error"]["code"] == "not_ready"
+    assert draining.json()["error"]["message"].startswith(
+        "not ready: draining: the server is shutting down. Engines: "
+    )
+    assert (served.status_code, alive.status_code) == (200, 200)
+    assert code == 0
+
+
 def test_the_sample_article_without_a_model(tmp_path: Path) -> None:
-    """200 with textrank ok and abstractive unavailable, with the reason; /readyz says why."""
+    """200 with textrank ok and abstractive unavailable, with the reason; /readyz: degraded."""
     with live_server(
         "--engine",
         "settings",
@@ -178,8 +198,11 @@ def test_the_sample_article_without_a_model(tmp_path: Path) -> None:
         assert body["summaries"]["abstractive"]["status"] == "unavailable"
         assert "newsum fetch-model" in body["summaries"]["abstractive"]["reason"]
         ready = httpx.get(f"{server.url}/readyz")
-        assert ready.status_code == 503
-        assert "not in the local Hugging Face cache" in ready.json()["error"]["message"]
+        assert ready.status_code == 200
+        assert ready.json()["degraded"] is True
+        (abstractive,) = [e for e in ready.json()["engines"] if e["engine"] == "abstractive"]
+        assert abstractive["status"] == "unavailable"
+        assert "not in the local Hugging Face cache" in abstractive["reason"]
 
 
 def _read_response(client: socket.socket) -> bytes:

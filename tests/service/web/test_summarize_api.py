@@ -223,9 +223,22 @@ def test_other_media_types_are_415(client: TestClient) -> None:
     assert_error(response, 415, "unsupported_media_type")
 
 
-def test_only_abstractive_without_a_model_is_503(client: TestClient, sample_text: str) -> None:
+def test_only_abstractive_where_no_model_is_configured_is_422_not_served(
+    client: TestClient, sample_text: str
+) -> None:
+    """The client's error, whatever the body type or answer form: a retry cannot help."""
     response = post_json(client, {"text": sample_text, "methods": ["abstractive"]})
-    assert_error(response, 503, "model_unavailable")
+    assert "ask for textrank" in assert_error(response, 422, "method_not_served")["message"]
+    streamed = client.post(
+        "/v1/summarize?methods=abstractive",
+        content=sample_text.encode(),
+        headers={"Content-Type": "text/plain", "Accept": "text/event-stream"},
+    )
+    assert_error(streamed, 422, "method_not_served")
+    # With TextRank asked for too, the answer says why there is no abstractive summary.
+    both = post_json(client, {"text": sample_text, "methods": ["textrank", "abstractive"]})
+    assert both.status_code == 200
+    assert both.json()["summaries"]["abstractive"]["status"] == "unavailable"
 
 
 def test_unknown_paths_use_the_error_shape(client: TestClient) -> None:
