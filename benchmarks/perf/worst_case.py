@@ -25,7 +25,7 @@ as the CPU time of threads spinning on a busy machine counts too.
 
 With --url it sends the same inputs to a running server (loopback only) and
 reports wall time per request, then keeps 4 client threads sending them for
---seconds while a 5th polls GET /healthz, and reports /healthz p50/p99 and the
+--seconds while a 5th polls GET /healthz, and reports /healthz p50/p99/max and the
 status codes seen (503 overloaded and 504 are answers under load; a 500 is a
 defect). Writes worst_case.{json,md} (worst_case_http.{json,md} with --url) to --out.
 """
@@ -453,6 +453,7 @@ def _load(
             "statuses": health_statuses,
             "p50_ms": _percentile(ordered, 0.5),
             "p99_ms": _percentile(ordered, 0.99),
+            "max_ms": ordered[-1] if ordered else None,
         },
     }
 
@@ -493,7 +494,8 @@ def _markdown(report: dict[str, Any]) -> str:
         lines += [
             "",
             f"Load: {load['clients']} clients for {load['seconds']:g} s; GET /healthz "
-            f"p50 {health['p50_ms']:.1f} ms, p99 {health['p99_ms']:.1f} ms over "
+            f"p50 {health['p50_ms']:.1f} ms, p99 {health['p99_ms']:.1f} ms, "
+            f"max {health['max_ms']:.1f} ms over "
             f"{health['polls']} polls ({health['statuses']}); 500s: {load['server_errors']}.",
             "",
             "| case | statuses |",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -110,6 +111,12 @@ def create_app(settings: Settings | None = None, engines: Engines | None = None)
             log.exception("loading or warming up the models failed")
             state.blocked = [f"warm-up failed: {type(error).__name__} (the log says where)"]
         finally:
+            # What loading made (models, tokenizers, tables) lives as long as the service. Out
+            # of the cyclic collector's reach, a full collection scans only what requests make:
+            # with the models' objects in reach it held the GIL for ~100 ms at a time, and
+            # /healthz waited behind it (benchmarks/perf/worst_case.py --url).
+            gc.collect()
+            gc.freeze()
             state.loading = False
         # Degraded (a model did not load) is ready, unless the settings require every model.
         state.failed = _required_but_missing(settings, state)
@@ -125,6 +132,7 @@ def create_app(settings: Settings | None = None, engines: Engines | None = None)
         # process at exit); loading takes seconds, so shutdown waits for it.
         await task
         await run_in_threadpool(state.close)
+        gc.unfreeze()  # the process may go on (tests build app after app)
 
     app = FastAPI(
         title="newsum",

@@ -67,3 +67,16 @@ def test_a_page_the_schema_accepts_always_has_text(body: str) -> None:
     """VISIBLE_TEXT_PATTERN is what read_page promises: a match is never EmptyInput."""
     if regex.search(VISIBLE_TEXT_PATTERN, body):
         assert read_page(body.encode()).text.strip()
+
+
+def test_a_page_is_read_without_a_date_search(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The date search (htmldate) holds the GIL on whole-page regexes and is never used."""
+    import trafilatura.metadata
+
+    def no_date_search(*_: object, **__: object) -> None:
+        raise AssertionError("the page's date was searched for")
+
+    monkeypatch.setattr(trafilatura.metadata, "find_date", no_date_search)
+    page = read_page((PAGES / "related_links.html").read_bytes())
+    assert page.title
+    assert page.description == EXPECTED["related_links"]["description"]
