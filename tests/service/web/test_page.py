@@ -108,6 +108,47 @@ def test_an_editors_own_summary_is_checked(page: Any) -> None:
     page.screenshot(path=str(ARTIFACTS / "editor-check.png"), full_page=True)
 
 
+def checked(page: Any, summary: str) -> Any:
+    """The one summary sentence the page shows once `summary` is checked against SAMPLE."""
+    page.fill("#article", SAMPLE)
+    page.click("#tab-check")
+    page.fill("#own-summary", summary)
+    page.click("#check")
+    page.wait_for_selector("#summaries .summary .sent")
+    sentences = page.locator("#summaries .sent")
+    assert sentences.count() == 1
+    return sentences.first
+
+
+def test_unsupported_marks_leave_apostrophes_as_they_are(page: Any) -> None:
+    """Marks go on the raw text, then each piece is escaped: "39" is not found inside
+    an escaped apostrophe ("&#39;"), and "Zorglub's" is found although it holds one."""
+    summary = "The council's 39 members didn't approve Zorglub's plan."
+    sentence = checked(page, summary)
+    assert sentence.inner_text().startswith(summary)
+    assert "&#39;" not in page.locator("#summaries").inner_text()
+    assert sentence.locator("mark.unsupported").all_inner_texts() == ["39", "Zorglub's"]
+
+
+def test_a_summarys_ampersands_tags_and_quotes_show_as_written(page: Any) -> None:
+    summary = 'Officials said "Tom & Jerry" met 17 <b>mayors</b> in Quaxley.'
+    sentence = checked(page, summary)
+    assert sentence.inner_text().startswith(summary)
+    # The tag is text, not an element of the page.
+    assert page.locator("#summaries b").count() == 0
+    assert "&amp;" not in page.locator("#summaries").inner_text()
+    marks = sentence.locator("mark.unsupported").all_inner_texts()
+    assert marks == ["Tom", "Jerry", "17", "Quaxley"]
+
+
+def test_a_name_next_to_punctuation_is_marked_without_it(page: Any) -> None:
+    summary = "Officials thanked Zorglub, then Quaxley (Zorglub) left."
+    sentence = checked(page, summary)
+    assert sentence.inner_text().startswith(summary)
+    marks = sentence.locator("mark.unsupported").all_inner_texts()
+    assert marks == ["Zorglub", "Quaxley", "Zorglub"]
+
+
 def test_a_summarys_keeps_drops_and_adds_are_shown_under_it(page: Any) -> None:
     """Lead sentence 1 plus a body sentence: lead 1 kept, lead 2-4 dropped, the body one adds."""
     lead_first = SAMPLE.splitlines()[0].split(". ")[0] + "."
