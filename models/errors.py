@@ -5,6 +5,20 @@ Messages state the limit and the value that broke it, and never quote the submit
 
 from __future__ import annotations
 
+# The most characters of a client's value a message quotes; the rest is cut and counted.
+QUOTE_CHARS = 100
+
+
+def quoted(value: str) -> str:
+    """`value` as a message quotes it: repr'd, cut to QUOTE_CHARS characters with its length.
+
+    A client's value (a header parameter, a query parameter's name, a model id) may
+    be 60,000 characters; a message gives its start and its length, never all of it.
+    """
+    if len(value) <= QUOTE_CHARS:
+        return repr(value)
+    return f"{value[:QUOTE_CHARS]!r}… ({len(value):,} characters)"
+
 
 class NewsumError(Exception):
     """Base of every error the engines raise on purpose."""

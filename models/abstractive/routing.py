@@ -20,7 +20,7 @@ from newsum.models.abstractive.languages import (
     language_name,
     normalise_language,
 )
-from newsum.models.errors import InvalidOption
+from newsum.models.errors import InvalidOption, quoted
 
 # A checkpoint to suggest for languages no configured model serves: mT5 fine-tuned
 # on XL-Sum, BBC articles in 45 languages (Hasan et al. 2021).
@@ -55,8 +55,8 @@ def route(
         scope = scope_of(engine)
         if not scope.serves(language):
             raise InvalidOption(
-                f"model {requested!r} serves {scope.describe()} ({scope.source}); the article "
-                f"is in {language_name(language)}: leave `model` out to route by language, "
+                f"model {quoted(requested)} serves {scope.describe()} ({scope.source}); the "
+                f"article is in {language_name(language)}: leave `model` out to route by language, "
                 f"or set `language` if the detection is wrong"
             )
         return engine
@@ -74,7 +74,7 @@ def requested_engine(engines: Sequence[AbstractiveEngine], requested: str) -> Ab
     engine = next((e for e in served if e.name == requested), None)
     if engine is None:
         raise InvalidOption(
-            f"model {requested!r} is not served here; GET /v1/models lists: "
+            f"model {quoted(requested)} is not served here; GET /v1/models lists: "
             f"{[e.name for e in served]}"
         )
     return engine

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Annotated, Any
+from urllib.parse import unquote_to_bytes
 
 from fastapi import Request
 from fastapi.exceptions import RequestValidationError
 from pydantic import TypeAdapter, ValidationError
 
 from newsum.models.abstractive.routing import requested_engine
-from newsum.models.errors import InvalidUnicode
+from newsum.models.errors import InvalidUnicode, quoted
 from newsum.models.page import read_page
 from newsum.service.contract.errors import ApiError
 from newsum.service.contract.json_body import parse_json, validate
@@ -46,7 +47,7 @@ def require(request: Request, *accepted: str) -> str:
     if given not in accepted:
         raise ApiError(
             "unsupported_media_type",
-            f"Content-Type {given!r} is not supported here; send {' or '.join(accepted)}",
+            f"Content-Type {quoted(given)} is not supported here; send {' or '.join(accepted)}",
         )
     return given
 
@@ -61,7 +62,7 @@ async def summarize_request(request: Request) -> Callable[[], SummarizeRequest]:
     """
     kind = require(request, JSON, PLAIN, HTML)
     raw = await request.body()
-    query = _query_fields(request.query_params.multi_items())
+    query = _query_fields(query_items(request.scope.get("query_string", b"")))
     if "model" in query:
         # A model the query names must be served, even where a JSON body's own `model`
         # (null included) overrides it: a bad option is refused, never silently dropped.
@@ -90,6 +91,34 @@ async def summarize_request(request: Request) -> Callable[[], SummarizeRequest]:
     return parse
 
 
+def query_items(raw: bytes) -> list[tuple[str, str]]:
+    """The query's (name, value) pairs, percent-decoded as UTF-8, strictly.
+
+    Starlette's parsing replaces bytes that are not UTF-8 with U+FFFD; here they
+    are `invalid_unicode`, as they are in a body.
+    """
+    items = []
+    for number, part in enumerate((p for p in raw.split(b"&") if p), start=1):
+        name, _, value = part.partition(b"=")
+        decoded: list[str] = []
+        for escaped in (name, value):
+            octets = unquote_to_bytes(escaped.replace(b"+", b" "))
+            try:
+                decoded.append(octets.decode("utf-8"))
+            except UnicodeDecodeError as error:
+                whose = (
+                    f"the value of {quoted(decoded[0])}"
+                    if decoded
+                    else f"parameter {number}'s name"
+                )
+                raise InvalidUnicode(
+                    f"the query is not valid UTF-8: {whose}, at byte {error.start} once "
+                    "percent-decoded; send percent-encoded UTF-8"
+                ) from None
+        items.append((decoded[0], decoded[1]))
+    return items
+
+
 def _query_fields(items: list[tuple[str, str]]) -> dict[str, Any]:
     """The query's options, each held to its field's limits, whatever the body type."""
     fields: dict[str, Any] = {}
@@ -97,7 +126,8 @@ def _query_fields(items: list[tuple[str, str]]) -> dict[str, Any]:
         if name not in PLAIN_TEXT_PARAMETERS:
             raise ApiError(
                 "invalid_request",
-                f"unknown query parameter {name!r}; known: {', '.join(PLAIN_TEXT_PARAMETERS)}",
+                f"unknown query parameter {quoted(name)}; "
+                f"known: {', '.join(PLAIN_TEXT_PARAMETERS)}",
             )
         if name == "methods":
             # Both ?methods=a,b and ?methods=a&methods=b.
@@ -137,6 +167,10 @@ def _decode(raw: bytes, charset: str) -> str:
     try:
         return raw.decode(charset)
     except LookupError:
-        raise ApiError("invalid_request", f"unknown charset {charset!r}; send UTF-8") from None
+        raise ApiError(
+            "invalid_request", f"unknown charset {quoted(charset)}; send UTF-8"
+        ) from None
     except UnicodeDecodeError as error:
-        raise InvalidUnicode(f"the body is not valid {charset} at byte {error.start}") from None
+        raise InvalidUnicode(
+            f"the body is not valid {quoted(charset)} at byte {error.start}"
+        ) from None

@@ -17,6 +17,8 @@ from collections import OrderedDict
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
+from starlette.requests import ClientDisconnect
+
 from newsum.service.contract.errors import error_body, status_of
 from newsum.service.runtime.metrics import Metrics
 from newsum.service.web.api_docs import DOCS_ASSETS
@@ -40,6 +42,8 @@ _METHOD_LABELS = frozenset({"GET", "POST", "HEAD", "OPTIONS", "PUT", "DELETE", "
 MAX_BUCKETS = 10_000
 # An empty bucket is full again after a minute, whatever the rate.
 _REFILL_S = 60.0
+# A client that hangs up before its whole answer is sent, as nginx counts it: not a 5xx.
+CLIENT_CLOSED = 499
 
 
 async def send_error(
@@ -71,9 +75,20 @@ class RequestContext:
         scope.setdefault("state", {})["request_id"] = request_id
         started = time.perf_counter()
         status = 500
+        # The client hung up before the answer was complete: 499, whatever the app answered.
+        gone = complete = False
+
+        async def watching_receive() -> Message:
+            nonlocal gone
+            message = await receive()
+            if message["type"] == "http.disconnect" and not complete:
+                gone = True
+            return message
 
         async def send_with_headers(message: Message) -> None:
-            nonlocal status
+            nonlocal status, complete
+            if message["type"] == "http.response.body" and not message.get("more_body", False):
+                complete = True
             if message["type"] == "http.response.start":
                 status = message["status"]
                 headers = list(message.get("headers", []))
@@ -85,9 +100,14 @@ class RequestContext:
             await send(message)
 
         try:
-            await self.app(scope, receive, send_with_headers)
+            await self.app(scope, watching_receive, send_with_headers)
+        except ClientDisconnect:
+            # Raised by a body read once the client has gone: nobody is left to answer.
+            gone = not complete
         finally:
             seconds = time.perf_counter() - started
+            if gone:
+                status = CLIENT_CLOSED
             route = scope.get("route")
             # Unmatched paths share one label, so scanners cannot grow the metric.
             endpoint = getattr(route, "path", None) or "unmatched"
@@ -96,19 +116,18 @@ class RequestContext:
             label = method if method in _METHOD_LABELS else "other"
             self.metrics.requests.labels(endpoint, label, str(status)).inc()
             self.metrics.latency.labels(endpoint, label).observe(seconds)
+            line: dict[str, Any] = {
+                "request_id": request_id,
+                "method": method,
+                "path": scope["path"],
+                "status": status,
+                "ms": round(seconds * 1000, 1),
+                "client": (scope.get("client") or ("?",))[0],
+            }
+            if status == CLIENT_CLOSED:
+                line["code"] = "client_closed"
             # Structured, and never the request's text.
-            access_log.info(
-                json.dumps(
-                    {
-                        "request_id": request_id,
-                        "method": method,
-                        "path": scope["path"],
-                        "status": status,
-                        "ms": round(seconds * 1000, 1),
-                        "client": (scope.get("client") or ("?",))[0],
-                    }
-                )
-            )
+            access_log.info(json.dumps(line))
 
 
 class BodyLimit:

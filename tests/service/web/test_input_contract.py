@@ -177,3 +177,56 @@ def test_the_document_says_what_is_accepted(client: TestClient) -> None:
         assert components[name]["properties"]["methods"]["contains"] == {"const": "textrank"}
     batch = document["paths"]["/v1/summarize/batch"]["post"]["requestBody"]["content"]
     assert batch["application/x-ndjson"]["schema"]["type"] == "array"
+
+
+LONG = "x" * 60_000
+
+
+@pytest.mark.parametrize(
+    ("query", "content_type"),
+    [
+        ("", f"text/plain; charset={LONG}"),
+        (f"?{LONG}=1", "text/plain"),
+        (f"?model={'m' * 200}", "text/plain"),
+        ("", f"text/{LONG}"),
+    ],
+    ids=["charset", "query-name", "model", "content-type"],
+)
+def test_a_value_quoted_in_a_message_is_cut_and_its_length_given(
+    client: TestClient, query: str, content_type: str
+) -> None:
+    response = client.post(
+        f"/v1/summarize{query}", content=SAMPLE.encode(), headers={"Content-Type": content_type}
+    )
+    assert response.status_code in (415, 422), response.text
+    message = response.json()["error"]["message"]
+    assert len(message) < 400, message
+    assert "…" in message
+    assert "characters)" in message
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["title=%FF%FE", "%FF=1", "standfirst=caf%E9", "title=%ED%A0%80"],
+    ids=["value", "name", "latin-1", "surrogate"],
+)
+def test_a_query_that_is_not_utf8_is_invalid_unicode_like_a_body(
+    client: TestClient, query: str
+) -> None:
+    response = client.post(
+        f"/v1/summarize?{query}", content=SAMPLE.encode(), headers={"Content-Type": "text/plain"}
+    )
+    assert response.status_code == 422, response.text
+    error = response.json()["error"]
+    assert error["code"] == "invalid_unicode"
+    assert "not valid UTF-8" in error["message"]
+
+
+def test_a_query_in_utf8_is_read_as_before(client: TestClient) -> None:
+    response = client.post(
+        "/v1/summarize?methods=textrank&title=Caf%C3%A9+du+Nord&standfirst=",
+        content=SAMPLE.encode(),
+        headers={"Content-Type": "text/plain"},
+    )
+    assert response.status_code == 200, response.text
+    assert response.json()["article"]["title"] == "Café du Nord"

@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+import json
+import logging
 
-from fastapi import FastAPI
+import pytest
+from fastapi import FastAPI, Request
 from fastapi.testclient import TestClient
 
+from newsum.models.errors import Cancelled
+from newsum.service.contract.errors import install_error_handlers
 from newsum.service.runtime.metrics import Metrics
 from newsum.service.web.middleware import (
     MAX_BUCKETS,
@@ -129,3 +134,94 @@ def test_a_made_up_method_is_counted_as_other() -> None:
     assert 'method="other",status="405"' in exposition
     assert 'newsum_requests_total{endpoint="unmatched",method="other",status="404"}' in exposition
     assert 'newsum_requests_total{endpoint="/healthz",method="GET",status="200"}' in exposition
+
+
+def _hang_up_app(metrics: Metrics) -> FastAPI:
+    """An app with the service's error handlers: one route reads its body, one waits for it."""
+    app = FastAPI()
+    install_error_handlers(app)
+
+    @app.post("/read")
+    async def read(request: Request) -> dict[str, int]:
+        return {"bytes": len(await request.body())}
+
+    @app.post("/wait")
+    async def wait(request: Request) -> dict[str, str]:
+        await request.body()
+        for _ in range(100):
+            if await request.is_disconnected():
+                break
+            await asyncio.sleep(0.01)
+        raise Cancelled("the request was cancelled (client gone or server shutting down)")
+
+    app.add_middleware(RequestContext, metrics=metrics)
+    return app
+
+
+def _hang_up(app: FastAPI, path: str, first_body: bytes, more_body: bool) -> list[Message]:
+    """POSTs `first_body` (of a promised 1,000 bytes), then the client is gone."""
+    messages: list[Message] = [
+        {"type": "http.request", "body": first_body, "more_body": more_body},
+        {"type": "http.disconnect"},
+    ]
+    sent: list[Message] = []
+
+    async def receive() -> Message:
+        # As uvicorn's: once the client has gone, every receive answers at once.
+        return messages.pop(0) if len(messages) > 1 else messages[0]
+
+    async def send(message: Message) -> None:
+        sent.append(message)
+
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0", "spec_version": "2.4"},
+        "http_version": "1.1",
+        "method": "POST",
+        "scheme": "http",
+        "path": path,
+        "raw_path": path.encode(),
+        "query_string": b"",
+        "root_path": "",
+        "headers": [(b"content-length", b"1000"), (b"content-type", b"text/plain")],
+        "client": ("127.0.0.1", 40000),
+        "server": ("127.0.0.1", 8000),
+    }
+    asyncio.run(app(scope, receive, send))
+    return sent
+
+
+@pytest.mark.parametrize(
+    ("path", "more_body"), [("/read", True), ("/wait", False)], ids=["reading", "working"]
+)
+def test_a_client_that_hangs_up_is_499_client_closed_never_500(
+    path: str, more_body: bool, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Hung up while its body is read, or while its answer is worked on: info, no traceback."""
+    metrics = Metrics()
+    with caplog.at_level(logging.DEBUG):
+        _hang_up(_hang_up_app(metrics), path, b"x" * 10, more_body)
+    exposition = metrics.render().decode()
+    assert f'newsum_requests_total{{endpoint="{path}",method="POST",status="499"}} 1.0' in (
+        exposition
+    )
+    assert 'status="500"' not in exposition
+    assert 'status="503"' not in exposition
+    access = [json.loads(r.getMessage()) for r in caplog.records if r.name == "newsum.access"]
+    assert [(line["status"], line.get("code")) for line in access] == [(499, "client_closed")]
+    assert all(r.levelno <= logging.INFO and not r.exc_info for r in caplog.records)
+
+
+def test_an_answer_sent_in_full_keeps_its_status() -> None:
+    """A disconnect seen after the last byte went out (the client is done) is no hang-up."""
+    metrics = Metrics()
+    app = FastAPI()
+
+    @app.post("/read")
+    async def read(request: Request) -> dict[str, int]:
+        return {"bytes": len(await request.body())}
+
+    app.add_middleware(RequestContext, metrics=metrics)
+    with TestClient(app) as client:
+        assert client.post("/read", content=b"x" * 10).status_code == 200
+    assert 'endpoint="/read",method="POST",status="200"} 1.0' in metrics.render().decode()

@@ -113,6 +113,38 @@ def test_a_client_that_hangs_up_stops_its_generation_without_leaks(
     assert generate(busy_server, steps=2).status_code == 200
 
 
+def test_a_hang_up_is_counted_as_499_client_closed_never_500(busy_server: LiveServer) -> None:
+    """A stalled uploader that hangs up, and one that leaves while its answer is worked on."""
+
+    def hang_ups() -> float:
+        return sum(
+            float(line.rsplit(" ", 1)[1])
+            for line in httpx.get(f"{busy_server.url}/metrics").text.splitlines()
+            if line.startswith('newsum_requests_total{endpoint="/v1/summarize"')
+            and 'status="499"' in line
+        )
+
+    before = hang_ups()
+    head = (
+        b"POST /v1/summarize HTTP/1.1\r\nHost: x\r\nContent-Type: text/plain\r\n"
+        b"Content-Length: 1000\r\n\r\n"
+    )
+    with socket.create_connection(("127.0.0.1", busy_server.port), timeout=5) as client:
+        client.sendall(head + b"x" * 10)  # 10 of the 1,000 bytes promised
+        time.sleep(0.2)
+    with socket.create_connection(("127.0.0.1", busy_server.port), timeout=5) as client:
+        client.sendall(
+            _raw_request("/v1/summarize", b'{"text": "One. Two.", "methods": ["abstractive"]}')
+        )
+        time.sleep(0.2)
+    deadline = time.monotonic() + 10
+    while hang_ups() < before + 2:
+        assert time.monotonic() < deadline, "the hang-ups were not counted as 499"
+        time.sleep(0.1)
+    metrics = httpx.get(f"{busy_server.url}/metrics").text
+    assert 'status="500"' not in metrics
+
+
 def test_a_body_over_the_limit_is_refused_before_it_is_read() -> None:
     with live_server(max_body_bytes="100000") as server:
         head = (
