@@ -30,8 +30,8 @@ def browser() -> Iterator[Any]:
         yield browser
 
 
-@pytest.fixture
-def page(browser: Any, server: LiveServer) -> Iterator[Any]:
+def _opened(browser: Any, server: LiveServer) -> Iterator[Any]:
+    """The editor's page of `server`; a script error on it fails the test."""
     page = browser.new_page(viewport={"width": 1400, "height": 1000})
     errors: list[str] = []
     page.on("pageerror", lambda error: errors.append(str(error)))
@@ -39,6 +39,11 @@ def page(browser: Any, server: LiveServer) -> Iterator[Any]:
     yield page
     page.close()
     assert not errors, f"the page threw: {errors}"
+
+
+@pytest.fixture
+def page(browser: Any, server: LiveServer) -> Iterator[Any]:
+    yield from _opened(browser, server)
 
 
 def test_summaries_appear_and_hovering_highlights_their_sources(page: Any) -> None:
@@ -214,13 +219,7 @@ def slow_server() -> Iterator[LiveServer]:
 
 @pytest.fixture
 def slow_page(browser: Any, slow_server: LiveServer) -> Iterator[Any]:
-    page = browser.new_page(viewport={"width": 1400, "height": 1000})
-    errors: list[str] = []
-    page.on("pageerror", lambda error: errors.append(str(error)))
-    page.goto(f"{slow_server.url}/")
-    yield page
-    page.close()
-    assert not errors, f"the page threw: {errors}"
+    yield from _opened(browser, slow_server)
 
 
 def test_textrank_shows_while_the_abstractive_summary_is_still_written(slow_page: Any) -> None:
