@@ -62,6 +62,40 @@ class Settings(BaseSettings):
         1_000, ge=1, le=100_000, description="Most articles in one POST /v1/summarize/batch."
     )
 
+    # The edge: what a connection may cost before the application sees a request.
+    max_header_bytes: int = Field(
+        32_768,
+        ge=1_024,
+        le=1_048_576,
+        description="Largest request head (request line and headers together), in bytes; "
+        "larger is 431 (414 while the request line is unfinished), refused as it arrives.",
+    )
+    max_headers: int = Field(
+        100, ge=8, le=10_000, description="Most headers in one request; more is 431."
+    )
+    header_timeout_s: float = Field(
+        10.0,
+        gt=0,
+        le=3_600,
+        description="Time for a request's head to arrive, from its first byte (from the "
+        "connection's opening, for its first request); past it 408, or the connection is "
+        "closed when nothing came.",
+    )
+    read_timeout_s: float = Field(
+        30.0,
+        gt=0,
+        le=3_600,
+        description="Time for a request's whole body to arrive, from the end of its head; "
+        "past it 408. The request deadline (NEWSUM_REQUEST_TIMEOUT_S) starts after it.",
+    )
+    max_connections: int = Field(
+        1_000,
+        ge=1,
+        le=1_000_000,
+        description="Most open HTTP connections; one more is answered 503 and closed. Keep it "
+        "under the process's open-file limit (`ulimit -n`).",
+    )
+
     # The models.
     model: str = Field(
         DEFAULT_MODEL,

@@ -17,6 +17,7 @@ from newsum.service.runtime.readiness import unfetched_models
 from newsum.service.runtime.state import ServiceState
 from newsum.service.settings import Settings
 from newsum.service.web.app import create_app
+from newsum.service.web.edge import EdgeLimits, guarded_protocol
 
 log = logging.getLogger("newsum")
 _BACKLOG = 2048  # uvicorn's default
@@ -98,13 +99,21 @@ def run_server(app: FastAPI, settings: Settings, sockets: list[socket.socket]) -
     def finished(signum: int, frame: FrameType | None) -> None:
         pass
 
+    limits = EdgeLimits(
+        max_header_bytes=settings.max_header_bytes,
+        max_headers=settings.max_headers,
+        header_timeout_s=settings.header_timeout_s,
+        max_connections=settings.max_connections,
+    )
     config = uvicorn.Config(
         app,
+        # httptools (uvicorn's fastest parser) with the head's bounds in front.
+        http=guarded_protocol(limits, app.state.metrics),
         log_level=settings.log_level,
         access_log=False,  # service.web.middleware writes one structured line per request
         timeout_graceful_shutdown=int(settings.shutdown_grace_s),
     )
-    server = _Server(config, app.state.service, settings.drain_delay_s)
+    server = _Server(config, app.state.service, settings)
     previous = {s: signal.signal(s, finished) for s in (signal.SIGTERM, signal.SIGINT)}
     try:
         server.run(sockets=sockets)
@@ -121,10 +130,10 @@ class _Server(uvicorn.Server):
     uvicorn's shutdown stops accepting and lets requests in flight finish.
     """
 
-    def __init__(self, config: uvicorn.Config, state: ServiceState, drain_delay_s: float) -> None:
+    def __init__(self, config: uvicorn.Config, state: ServiceState, settings: Settings) -> None:
         super().__init__(config)
         self._state = state
-        self._delay_s = drain_delay_s
+        self._delay_s = settings.drain_delay_s
         self._drain_until: float | None = None
 
     def handle_exit(self, sig: int, frame: FrameType | None) -> None:
@@ -134,6 +143,12 @@ class _Server(uvicorn.Server):
             self._drain_until = time.monotonic() + self._delay_s
             return
         super().handle_exit(sig, frame)  # a second signal stops accepting at once
+
+    async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
+        # Bodies still awaited stop being awaited once they stall, and before uvicorn's
+        # grace ends, when it would cancel their requests with a plain-text 500.
+        self._state.stopped_accepting_at = time.monotonic()
+        await super().shutdown(sockets)
 
     async def on_tick(self, counter: int) -> bool:
         # Ticks come every 0.1 s while serving.

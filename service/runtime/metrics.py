@@ -70,8 +70,16 @@ class Metrics:
         )
         self.rejected = Counter(
             "newsum_rejected",
-            "Requests refused before any work: overloaded, rate_limited, payload_too_large.",
+            "Requests refused before any work: overloaded, rate_limited, payload_too_large, "
+            "headers_too_large, uri_too_long, request_timeout (head or body late), "
+            "connections_full, idle_connection (closed: nothing sent in time).",
             ["reason"],
+            registry=self.registry,
+        )
+
+        self.connections = Gauge(
+            "newsum_connections_open",
+            "HTTP connections open now (NEWSUM_MAX_CONNECTIONS caps them).",
             registry=self.registry,
         )
 

@@ -51,6 +51,9 @@ class ServiceState:
     from_settings: bool = True  # the engines load from the settings (not handed in by a test)
     loading: bool = False
     draining: bool = False  # SIGTERM came: finishing, not taking new work for long
+    # When the server stopped accepting (time.monotonic()): from then on, bodies still
+    # awaited are awaited only while they arrive (service.web.middleware.BodyGuard).
+    stopped_accepting_at: float | None = None
     # What keeps the service from serving as configured, each said in a line (readiness).
     blocked: list[str] = field(default_factory=list)
     # With NEWSUM_REQUIRE_MODEL, each configured model that could not load: serve then exits.
@@ -69,6 +72,9 @@ class ServiceState:
     def ready(self) -> bool:
         """Serving as configured, degraded or not (service.runtime.readiness)."""
         return not (self.loading or self.draining or self.blocked) and self.text is not None
+
+    def stopping_since(self) -> float | None:
+        return self.stopped_accepting_at
 
     def close(self) -> None:
         owners = [*self.models.values(), self.encoder.owner if self.encoder else None, self.text]

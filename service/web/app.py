@@ -36,7 +36,7 @@ from newsum.service.runtime.state import (
 )
 from newsum.service.settings import Settings
 from newsum.service.web.api_docs import install_api_docs
-from newsum.service.web.middleware import AccessControl, BodyLimit, RequestContext
+from newsum.service.web.middleware import AccessControl, BodyGuard, RequestContext
 from newsum.service.web.openapi import publish_models
 from newsum.service.web.routes import router
 
@@ -162,8 +162,15 @@ def create_app(settings: Settings | None = None, engines: Engines | None = None)
     )
 
     # Added innermost first: the request context wraps everything, then CORS,
-    # then keys and rate limit (before any body is read), then the body limit.
-    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes, metrics=metrics)
+    # then keys and rate limit (before any body is read), then the body's size and time.
+    app.add_middleware(
+        BodyGuard,
+        max_bytes=settings.max_body_bytes,
+        read_timeout_s=settings.read_timeout_s,
+        metrics=metrics,
+        shutdown_grace_s=int(settings.shutdown_grace_s),  # as uvicorn reads it
+        stopping_since=state.stopping_since,
+    )
     app.add_middleware(
         AccessControl,
         keys=settings.api_keys,

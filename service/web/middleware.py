@@ -1,4 +1,4 @@
-"""Pure ASGI middleware: request context and access log, body size limit, keys and rate limit.
+"""Pure ASGI middleware: request context and access log, body size and time, keys and rate limit.
 
 Pure ASGI rather than Starlette's BaseHTTPMiddleware, which buffers streaming
 responses and hides client disconnects from the endpoint.
@@ -6,6 +6,7 @@ responses and hides client disconnects from the endpoint.
 
 from __future__ import annotations
 
+import asyncio
 import hmac
 import json
 import logging
@@ -42,6 +43,8 @@ _METHOD_LABELS = frozenset({"GET", "POST", "HEAD", "OPTIONS", "PUT", "DELETE", "
 MAX_BUCKETS = 10_000
 # An empty bucket is full again after a minute, whatever the rate.
 _REFILL_S = 60.0
+# Once the server is shutting down, a body that stalls this long is no longer awaited.
+STALLED_AT_SHUTDOWN_S = 1.0
 # A client that hangs up before its whole answer is sent, as nginx counts it: not a 5xx.
 CLIENT_CLOSED = 499
 
@@ -130,13 +133,35 @@ class RequestContext:
             access_log.info(json.dumps(line))
 
 
-class BodyLimit:
-    """413 for bodies over the limit: by Content-Length before reading, or as chunks arrive."""
+class BodyGuard:
+    """The body's two bounds: its size (413) and the time it takes to arrive (408).
 
-    def __init__(self, app: ASGIApp, max_bytes: int, metrics: Metrics) -> None:
+    Size: by Content-Length before reading, or as chunks arrive. Time: the whole
+    body must arrive within `read_timeout_s` of the request's start (the end of its
+    head), so a client that stops sending holds its connection that long at most.
+    Once the server is shutting down (`stopping_since`), a body is awaited only
+    while it arrives: a read that gets nothing for STALLED_AT_SHUTDOWN_S is
+    answered 408, and none is awaited past the shutdown grace less a second, so
+    each is answered in the JSON shape before uvicorn would cancel its request
+    with a plain-text 500. Reads after the body (waiting for a hang-up while an
+    answer streams) are not timed.
+    """
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        max_bytes: int,
+        read_timeout_s: float,
+        metrics: Metrics,
+        shutdown_grace_s: float = 0.0,
+        stopping_since: Callable[[], float | None] = lambda: None,
+    ) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.read_timeout_s = read_timeout_s
         self.metrics = metrics
+        self.shutdown_grace_s = shutdown_grace_s
+        self.stopping_since = stopping_since
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -146,16 +171,20 @@ class BodyLimit:
         if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
             await self._refuse(send, int(declared))
             return
+        deadline = time.monotonic() + self.read_timeout_s
         received = 0
-        started = False
+        body_done = started = False
 
-        async def counting_receive() -> Message:
-            nonlocal received
-            message = await receive()
+        async def guarded_receive() -> Message:
+            nonlocal received, body_done
+            if body_done:
+                return await receive()
+            message = await self._within_time(receive, deadline)
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > self.max_bytes:
                     raise _TooLarge
+                body_done = not message.get("more_body", False)
             return message
 
         async def tracking_send(message: Message) -> None:
@@ -164,10 +193,38 @@ class BodyLimit:
             await send(message)
 
         try:
-            await self.app(scope, counting_receive, tracking_send)
+            await self.app(scope, guarded_receive, tracking_send)
         except _TooLarge:
             if not started:
                 await self._refuse(send, None)
+        except _TooSlow as late:
+            if not started:
+                self.metrics.rejected.labels("request_timeout").inc()
+                await send_error(send, "request_timeout", str(late), {"Connection": "close"})
+
+    async def _within_time(self, receive: Receive, deadline: float) -> Message:
+        """The next message, or _TooSlow once the deadline (or the shutdown's cut) passes."""
+        waiting_since = time.monotonic()
+        while True:
+            now = time.monotonic()
+            if now >= deadline:
+                raise _TooSlow(f"the request's body must arrive within {self.read_timeout_s:g} s")
+            limit = deadline
+            since = self.stopping_since()
+            if since is not None:
+                cut = min(
+                    since + max(0.0, self.shutdown_grace_s - 1.0),
+                    max(since, waiting_since) + STALLED_AT_SHUTDOWN_S,
+                )
+                if now >= cut:
+                    raise _TooSlow("the request's body stopped arriving as the server shut down")
+                limit = min(limit, cut)
+            try:
+                # Looked at again each second: a shutdown may start while the body is awaited.
+                async with asyncio.timeout(min(limit - now, 1.0)):
+                    return await receive()
+            except TimeoutError:
+                continue
 
     async def _refuse(self, send: Send, declared: int | None) -> None:
         self.metrics.rejected.labels("payload_too_large").inc()
@@ -180,6 +237,10 @@ class BodyLimit:
 
 
 class _TooLarge(Exception):
+    pass
+
+
+class _TooSlow(Exception):
     pass
 
 
