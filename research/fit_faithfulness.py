@@ -1,23 +1,24 @@
-"""Fit the summary-level support model (models.faithfulness) on the SummEval dev labels.
+"""Greedy forward selection of faithfulness signals on the SummEval dev labels.
 
-    python -m research.fit_faithfulness [--data ../shared/data] [--cache FILE] [--write]
+    python -m research.fit_faithfulness [--data ../shared/data] [--cache FILE]
 
-For each mode (lexical; with embeddings) the signals are chosen by greedy
-forward selection: starting from none, add the signal that most raises the
-ROC AUC of a logistic regression, 5-fold cross-validated by article (every
-summary of an article in one fold; the mean of the folds' AUCs), while it raises it by at least
-`MIN_GAIN`. The chosen set is then fitted on all 1,552 summaries and, with
-`--write`, its coefficients replace the fitted block of models/faithfulness.py.
+How the summary-level support was chosen before issue 29 (its coefficients are no
+longer what models/faithfulness.py ships: research.faithfulness_sets fits those on
+both labelled dev sets), kept as the tool to try a new signal on SummEval and as the
+helpers (folds, the logistic regression) the other scripts share. For each mode
+(lexical; with embeddings) the signals are chosen by greedy forward selection:
+starting from none, add the signal that most raises the ROC AUC of a logistic
+regression, 5-fold cross-validated by article (every summary of an article in one
+fold; the mean of the folds' AUCs), while it raises it by at least `MIN_GAIN`.
 Prints the cross-validated AUC of every step, and a nested estimate (the whole
-selection rerun inside each outer fold), which is the honest figure for a
-set chosen on the same data. Deterministic: fixed folds, a deterministic solver.
+selection rerun inside each outer fold), which is the honest figure for a set chosen
+on the same data. Deterministic: fixed folds, a deterministic solver.
 """
 
 from __future__ import annotations
 
 import argparse
 import random
-import re
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -28,8 +29,6 @@ from sklearn.metrics import roc_auc_score
 
 from research.faithfulness_data import DATA, MODES, Row, load_rows
 
-HERE = Path(__file__).resolve().parent
-TARGET = HERE.parent / "models" / "faithfulness.py"
 FOLDS = 5
 SEED = 0
 # A signal joins only if it raises the cross-validated AUC by this much: below
@@ -53,30 +52,17 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--data", type=Path, default=DATA)
     parser.add_argument("--cache", type=Path, default=None, help="signal cache (a JSON file)")
-    parser.add_argument("--write", action="store_true", help="rewrite models/faithfulness.py")
     args = parser.parse_args()
 
     rows = load_rows(args.data, args.cache)
     labels = np.array([r.faithful for r in rows])
     fold = assign_folds(rows)
-    blocks = []
     for mode in MODES:
         print(f"== {mode}")
         chosen = select(rows, labels, fold, mode, np.arange(len(rows)), verbose=True)
+        print(f"chosen: {', '.join(chosen) or 'none'}")
         nested = nested_auc(rows, labels, fold, mode)
         print(f"nested cross-validated AUC of the selection procedure: {nested:.3f}")
-        blocks.append(_model_source(mode, *fit(matrix(rows, mode, chosen), labels), chosen))
-    if args.write:
-        source = TARGET.read_text()
-        fitted = "MODELS: dict[str, SupportModel] = {\n" + "".join(blocks) + "}\n"
-        source = re.sub(
-            r"(# BEGIN FITTED[^\n]*\n).*?(# END FITTED)",
-            lambda m: m.group(1) + fitted + m.group(2),
-            source,
-            flags=re.DOTALL,
-        )
-        TARGET.write_text(source)
-        print(f"wrote {TARGET}")
     return 0
 
 
@@ -177,24 +163,6 @@ def _standardise(x: np.ndarray, means: np.ndarray, scales: np.ndarray) -> np.nda
     # A signal that does not apply sits at the mean: it adds nothing to the logit.
     z: np.ndarray = (np.where(np.isnan(x), means, x) - means) / scales
     return z
-
-
-def _model_source(
-    mode: str, means: np.ndarray, scales: np.ndarray, weights: np.ndarray, intercept: float,
-    names: Sequence[str],
-) -> str:  # fmt: skip
-    lines = [
-        f'    "{mode}": SupportModel(',
-        f"        intercept={intercept:.6f},",
-        "        coefficients={",
-    ]
-    for name, mean, scale, weight in zip(names, means, scales, weights, strict=True):
-        lines.append(
-            f'            "{name}": Coefficient(mean={mean:.6f}, scale={scale:.6f}, '
-            f"weight={weight:.6f}),"
-        )
-    lines += ["        },", "    ),"]
-    return "\n".join(lines) + "\n"
 
 
 if __name__ == "__main__":

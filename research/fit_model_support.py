@@ -11,7 +11,8 @@ split as attribution splits it, the mean token log-probability
 logistic regression stacks the logit of today's lexical support and the model's
 score, and is measured by nested cross-validation by article (5 outer folds;
 within each, the lexical support of the training rows comes from the 4 inner
-folds, so the stack never learns from a lexical score fitted on its own rows).
+folds, so the stack never learns from a lexical score fitted on its own rows; the floor
+that makes its `copied` input is the shipped one, chosen on both dev sets).
 Printed side by side on the same outer folds, with 95 % bootstrap intervals over
 articles: the lexical support alone, the model's score alone, and the two.
 
@@ -44,7 +45,7 @@ from newsum.models.attribution import summary_spans
 from newsum.models.faithfulness import MODELS, score
 from newsum.models.model_support import WEIGHTS_FILE, WEIGHTS_FORMAT
 from newsum.models.types import Article
-from research.faithfulness_data import DATA, MODES, Row, load_rows, read_dev
+from research.faithfulness_data import DATA, MODES, Row, load_rows, read_dev, with_copied
 from research.faithfulness_dev import auc_interval
 from research.fit_faithfulness import (
     MIN_GAIN,
@@ -141,6 +142,8 @@ def nested(
 ) -> dict[str, list[float]]:
     """AUCs on the same outer folds: lexical support alone, model score alone, the stack."""
     fold = assign_folds(rows)
+    # The lexical support's inputs, the floor as shipped; its weights refitted by fold.
+    rows = with_copied(rows)
     names = list(MODELS[mode].coefficients)
     lexical = np.zeros(len(rows))
     stacked = np.zeros(len(rows))

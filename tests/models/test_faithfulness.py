@@ -1,5 +1,6 @@
-"""The summary-level support: monotone in the obvious cases, bounded, deterministic,
-and its language-specific signals silent on other languages."""
+"""The summary-level support: judged by bigrams when near-extractive and by words when
+reworded, monotone, bounded, deterministic, and its language-specific signals silent on
+other languages."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from newsum.models import faithfulness
 from newsum.models.article import read_article
 from newsum.models.attribution import ArticleEvidence
 from newsum.models.embeddings import SentenceEncoder
@@ -69,7 +71,7 @@ def test_uses_the_encoder_signal_only_when_an_encoder_is_loaded(evidence: Articl
     assert whole is not None
     with_encoder = evidence.encoder is not None
     mode = "embeddings" if with_encoder else "lexical"
-    assert set(whole.signals) == set(MODELS[mode].coefficients)
+    assert set(whole.signals) == set(MODELS[mode].signals)
     assert ("weakest_similarity" in whole.signals) == (
         with_encoder and "weakest_similarity" in MODELS["embeddings"].coefficients
     )
@@ -85,6 +87,56 @@ def test_bounded_and_deterministic_for_any_summary(article: Article, summary: st
         assert 0.0 <= first.support <= 1.0
 
 
+MODES = sorted(MODELS)
+unit = st.floats(min_value=0.0, max_value=1.0)
+
+
+def support_from(mode: str, unigrams: float, bigrams: float, weakest: float = 0.8) -> float:
+    signals = {"precision_1": unigrams, "precision_2": bigrams, "weakest_support": weakest}
+    return score(signals, mode).support
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_a_near_extractive_summary_is_judged_by_its_bigrams(mode: str) -> None:
+    floor = MODELS[mode].unigram_floor
+    bigrams = (1 + floor) / 2  # above the floor: most bigrams copied
+    # Its words do not move it; its bigrams do.
+    assert support_from(mode, 1.0, bigrams) == support_from(mode, bigrams, bigrams)
+    assert support_from(mode, 1.0, bigrams) < support_from(mode, 1.0, 1.0)
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_a_reworded_summary_is_judged_by_its_words(mode: str) -> None:
+    # Few bigrams copied (an XSum-style summary): more of them do not move it; its words do.
+    assert support_from(mode, 0.9, 0.3) == support_from(mode, 0.9, 0.6)
+    assert support_from(mode, 0.7, 0.3) < support_from(mode, 0.9, 0.3)
+    # It sits below a near-extractive summary whose sentences are as well supported.
+    assert support_from(mode, 0.95, 0.6) < support_from(mode, 0.95, MODELS[mode].unigram_floor)
+
+
+@pytest.mark.parametrize("mode", MODES)
+@given(unigrams=unit, bigrams=unit, weakest=unit, more=unit)
+def test_more_copied_or_better_supported_never_lowers_support(
+    mode: str, unigrams: float, bigrams: float, weakest: float, more: float
+) -> None:
+    base = support_from(mode, unigrams, bigrams, weakest)
+    assert 0.0 <= base <= 1.0
+    assert support_from(mode, max(unigrams, more), bigrams, weakest) >= base
+    assert support_from(mode, unigrams, max(bigrams, more), weakest) >= base
+    assert support_from(mode, unigrams, bigrams, max(weakest, more)) >= base
+
+
+def test_a_reworded_summary_scores_above_the_same_with_invented_words(
+    evidence: ArticleEvidence,
+) -> None:
+    """The article's words in new order (few copied bigrams): an invented word costs."""
+    reworded = "Hussein and Shaibani held discussions about civilians in coastal Syria."
+    invented = "Hussein and Shaibani held discussions about refugees in northern Lebanon."
+    signals = summary_signals(evidence, evidence.attribute(reworded))
+    assert (signals["precision_2"] or 0.0) < MODELS["lexical"].unigram_floor
+    assert support_of(evidence, reworded) > support_of(evidence, invented)
+
+
 def test_no_sentences_no_support(article: Article) -> None:
     assert summary_support(ArticleEvidence(article), ()) is None
 
@@ -92,7 +144,7 @@ def test_no_sentences_no_support(article: Article) -> None:
 def test_extreme_signals_stay_within_bounds() -> None:
     for value in (-1e9, 1e9):
         for mode, model in MODELS.items():
-            signals: dict[str, float | None] = dict.fromkeys(model.coefficients, value)
+            signals: dict[str, float | None] = dict.fromkeys(model.signals, value)
             assert 0.0 <= score(signals, mode).support <= 1.0
 
 
@@ -100,8 +152,9 @@ def test_the_fitted_models_are_well_formed() -> None:
     assert set(MODELS) == {"lexical", "embeddings"}
     known = set(SIGNALS)
     for model in MODELS.values():
-        assert model.coefficients, "a model with no signal is the base rate"
-        assert set(model.coefficients) <= known
+        assert faithfulness.COPIED in model.coefficients, "the n-gram precisions are read"
+        assert 0.0 < model.unigram_floor < 1.0
+        assert set(model.signals) <= known
         for c in model.coefficients.values():
             assert c.scale > 0
             assert math.isfinite(c.weight)

@@ -30,10 +30,9 @@ def _rows(count: int = 240, lexical: float = 0.0) -> tuple[list[Row], np.ndarray
     rows, loglik = [], []
     for index in range(count):
         faithful = int(rng.random() < 0.7)
-        signals = {
+        signals: dict[str, dict[str, float | None]] = {
             mode: {
-                name: rng.uniform(0.3, 0.7) + lexical * faithful
-                for name in MODELS[mode].coefficients
+                name: rng.uniform(0.3, 0.7) + lexical * faithful for name in MODELS[mode].signals
             }
             for mode in MODES
         }

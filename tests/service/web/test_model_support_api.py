@@ -130,7 +130,8 @@ def test_with_fitted_weights_support_is_the_fitted_combination(
     folded = _attribute(fitted, sample_text)
     sentences = [SUMMARY[s:e] for s, e in summary_spans(SUMMARY, article.language)]
     expected = WEIGHTS.support(lexical, _judged(engine, article, sentences))
-    assert folded["support"] == pytest.approx(expected, abs=1e-6)
+    # Two roundings to 6 digits: the lexical support it is computed from, and the answer's.
+    assert folded["support"] == pytest.approx(expected, abs=2e-6)
     assert folded["support"] != pytest.approx(lexical, abs=1e-3), "the fold changed it"
     (entry,) = _model_entries(folded)
     assert SCORED.match(entry)
@@ -140,7 +141,7 @@ def test_with_fitted_weights_support_is_the_fitted_combination(
     sentences = [s["text"] for s in generated["sentences"]]
     expected = WEIGHTS.support(_generated(off, sample_text)["support"],
                                _judged(engine, article, sentences))  # fmt: skip
-    assert generated["support"] == pytest.approx(expected, abs=1e-6)
+    assert generated["support"] == pytest.approx(expected, abs=2e-6)
 
 
 class _SlowJudge(SlowEngine):
