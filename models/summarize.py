@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from newsum.models.abstractive.interface import AbstractiveEngine, failed, unavailable
@@ -23,6 +23,13 @@ from newsum.models.errors import (
 )
 from newsum.models.faithfulness import SummarySupport, summary_support
 from newsum.models.model_support import Judgement, fold
+from newsum.models.nli.support import (
+    NliJudging,
+    Verdict,
+    judged_sentences,
+    judged_support,
+    summary_verdict,
+)
 from newsum.models.textrank import Pick, summarize_textrank
 from newsum.models.types import (
     METHODS,
@@ -43,6 +50,14 @@ if TYPE_CHECKING:  # the engine's modules import torch lazily; keep this module 
 log = logging.getLogger("newsum.summarize")
 
 
+@dataclass(frozen=True)
+class NliVerdicts:
+    """What the NLI judge said of each summary (models.nli.support); None: not judged."""
+
+    textrank: Verdict | None = None
+    abstractive: Verdict | None = None
+
+
 def summarize(
     article: Article,
     *,
@@ -53,11 +68,13 @@ def summarize(
     encoder: SentenceEncoder | None = None,
     generation: GenerationOverrides | None = None,
     cancel: Cancellation | None = None,
+    nli: NliJudging | str | None = None,
 ) -> Report:
     """Run the asked-for methods on `article` and compare each with its lead and closing.
 
     The whole pipeline on the calling thread (the CLI, benchmarks); the service
     runs the same three steps on its owners: TextRank, generation, `assemble`.
+    `nli`: the NLI judge, or why the configured one cannot judge (None: off).
     """
     check_methods(methods)
     textrank = (
@@ -74,7 +91,37 @@ def summarize(
             except Exception as error:  # settled below: degrade, or the request's error
                 outcome = error
         generated = settle_generation(outcome, with_textrank=textrank is not None)
-    return assemble(article, textrank, generated, encoder)
+    verdicts = None
+    if nli is not None:
+        verdicts = NliVerdicts(
+            textrank=judge_in_process(nli, article, textrank_sentences(textrank), cancel),
+            abstractive=judge_in_process(nli, article, generated_sentences(generated), cancel),
+        )
+    return assemble(article, textrank, generated, encoder, nli=verdicts)
+
+
+def judge_in_process(
+    nli: NliJudging | str,
+    article: Article,
+    sentences: Sequence[str],
+    cancel: Cancellation | None = None,
+) -> Verdict | None:
+    """The judge's verdict on one summary, on this thread (or why the judge cannot give one)."""
+    if not sentences:
+        return None
+    return nli if isinstance(nli, str) else nli.verdict(article, sentences, cancel)
+
+
+def textrank_sentences(textrank: ExtractiveSummary | None) -> list[str]:
+    """What the NLI judge reads of TextRank's summary: its sentences."""
+    return [s.text for s in textrank.sentences] if textrank is not None else []
+
+
+def generated_sentences(generated: AbstractiveSummary | None) -> list[str]:
+    """What the NLI judge reads of a generated summary: its sentences, when there is one."""
+    if generated is None or generated.status != "ok":
+        return []
+    return [s.text for s in generated.sentences]
 
 
 def check_methods(methods: Sequence[str]) -> None:
@@ -119,16 +166,25 @@ def assemble(
     encoder: SentenceEncoder | None = None,
     judgement: Judgement | None = None,
     evidence: ArticleEvidence | None = None,
+    nli: NliVerdicts | None = None,
 ) -> Report:
     """Attribute the generated sentences and compare every summary with the lead and closing.
 
     `judgement`: the served model's score of the generated summary, when it is on.
     `evidence`: the article's evidence when the caller has built it already (a stream,
     which attributed each sentence as it came); else it is built here.
+    `nli`: the NLI judge's verdicts, when it is on (models.nli.support).
     """
+    nli = nli or NliVerdicts()
     timings: dict[str, float] = {}
     if textrank:
         timings["textrank"] = textrank.elapsed_ms
+        if nli.textrank is not None:
+            textrank = replace(
+                textrank,
+                sentences=judged_sentences(textrank.sentences, nli.textrank),
+                nli=summary_verdict(nli.textrank),
+            )
     if generated is not None and generated.status == "ok":
         timings["generation"] = generated.elapsed_ms or 0.0
         # Tie each generated sentence to the article sentences behind it.
@@ -137,11 +193,13 @@ def assemble(
         spans = [(s.start, s.end) for s in generated.sentences]
         sentences = evidence.attribute_sentences(generated.text, spans)
         whole = _judged(summary_support(evidence, sentences), evidence, judgement)
+        whole = judged_support(whole, nli.abstractive)
         generated = replace(
             generated,
-            sentences=sentences,
+            sentences=judged_sentences(sentences, nli.abstractive),
             support=whole.support if whole else None,
             support_signals=whole.signals if whole else (),
+            nli=summary_verdict(nli.abstractive),
         )
         timings["attribution"] = (time.perf_counter() - started) * 1000
     # Each summary against the lead and the closing: what it keeps, drops and adds.
@@ -170,17 +228,24 @@ def attribute_summary(
     *,
     encoder: SentenceEncoder | None = None,
     judgement: Judgement | None = None,
+    nli: Verdict | None = None,
 ) -> AttributionReport:
-    """Any summary attributed sentence by sentence, and compared with the lead and closing."""
+    """Any summary attributed sentence by sentence, and compared with the lead and closing.
+
+    `nli`: the NLI judge's verdict on the summary's sentences as `summary_spans` cuts
+    them, as attribution does (models.nli.support), when the judge is on.
+    """
     evidence = ArticleEvidence(article, encoder)
     sentences = evidence.attribute(summary)
     whole = _judged(summary_support(evidence, sentences), evidence, judgement)
+    whole = judged_support(whole, nli)
     return AttributionReport(
         article=article,
-        sentences=sentences,
+        sentences=judged_sentences(sentences, nli),
         comparison=compare(article, summary, sentences, _encode(evidence)),
         support=whole.support if whole else None,
         support_signals=whole.signals if whole else (),
+        nli=summary_verdict(nli),
     )
 
 

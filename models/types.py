@@ -116,6 +116,30 @@ class Attribution:
 
 
 @dataclass(frozen=True, slots=True)
+class SentenceNli:
+    """The NLI judge's verdict on a summary sentence (models.nli): its best premise block
+    (article sentences `start_sentence`..`end_sentence`, both inclusive) and that pair's
+    probabilities."""
+
+    entailment: float
+    contradiction: float | None  # None: the checkpoint has no contradiction class
+    score: float  # entailment - contradiction (entailment alone without that class), in [-1, 1]
+    start_sentence: int
+    end_sentence: int
+
+
+@dataclass(frozen=True, slots=True)
+class SummaryNli:
+    """A summary's SummaC-ZS verdict: per sentence, the mean and the min of their scores."""
+
+    sentences: tuple[SentenceNli, ...]
+    mean: float
+    min: float
+    pairs: int  # (block, sentence) pairs scored
+    capped: bool  # True when max_pairs left some of the grid unscored
+
+
+@dataclass(frozen=True, slots=True)
 class ExtractedSentence:
     """A sentence of an extractive summary: an article sentence, so its own exact source."""
 
@@ -126,6 +150,7 @@ class ExtractedSentence:
     attributions: tuple[Attribution, ...]
     support: float
     unsupported: tuple[str, ...]
+    nli: SentenceNli | None = None  # with the NLI judge on
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,6 +160,7 @@ class ExtractiveSummary:
     sentences: tuple[ExtractedSentence, ...]
     ranking: tuple[RankedSentence, ...]
     elapsed_ms: float
+    nli: SummaryNli | None = None  # with the NLI judge on
 
 
 @dataclass(frozen=True, slots=True)
@@ -203,6 +229,7 @@ class GeneratedSentence:
     attributions: tuple[Attribution, ...]
     support: float | None  # None until attributed
     unsupported: tuple[str, ...]
+    nli: SentenceNli | None = None  # with the NLI judge on
 
 
 @dataclass(frozen=True, slots=True)
@@ -219,6 +246,7 @@ class AbstractiveSummary:
     # The whole summary's support (models.faithfulness) and the signals it was made of.
     support: float | None = None  # None until attributed, and for an empty summary
     support_signals: tuple[str, ...] = ()
+    nli: SummaryNli | None = None  # with the NLI judge on
 
 
 @dataclass(frozen=True, slots=True)
@@ -246,6 +274,7 @@ class AttributionReport:
     comparison: Comparison
     support: float | None = None  # the whole summary (models.faithfulness)
     support_signals: tuple[str, ...] = ()
+    nli: SummaryNli | None = None  # with the NLI judge on
 
 
 @dataclass(frozen=True, slots=True)

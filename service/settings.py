@@ -12,6 +12,7 @@ from newsum.models.abstractive.backends import COMPUTE_TYPES, DEFAULT_BACKEND, D
 from newsum.models.abstractive.checkpoint import DEFAULT_MODEL, MODEL_OFF
 from newsum.models.abstractive.languages import LanguageScope, parse_configured_languages
 from newsum.models.article import Limits
+from newsum.models.nli import DEFAULT_BATCH_SIZE, DEFAULT_MAX_PAIRS
 
 # Comma-separated in the environment ("a,b"), a list in code.
 CommaList = Annotated[list[str], NoDecode]
@@ -163,6 +164,25 @@ class Settings(BaseSettings):
         description="The JSON file of the model's fitted support weights "
         "(research/fit_model_support.py); default: model_support.json in the checkpoint's "
         "folder. Without one the model's score is reported but not folded into `support`.",
+    )
+    nli_model: str = Field(
+        MODEL_OFF,
+        min_length=1,
+        description="The NLI faithfulness judge (docs/attribution.md, 'The NLI judge'): a hub id "
+        "(from the local cache; `newsum fetch-model --nli`) or a folder of a sequence-"
+        "classification checkpoint trained for NLI, or `none` (off, the default). On, every "
+        "summary sentence gets `nli` and the summary's `support` is the judge's score.",
+    )
+    nli_max_pairs: int = Field(
+        DEFAULT_MAX_PAIRS,
+        ge=1,
+        le=10_000,
+        description="Most (article block, summary sentence) pairs the NLI judge scores per "
+        "summary; past it each sentence keeps the blocks sharing most words with it, and the "
+        "answer says `capped`.",
+    )
+    nli_batch_size: int = Field(
+        DEFAULT_BATCH_SIZE, ge=1, le=1_024, description="Pairs per forward pass of the NLI judge."
     )
     require_model: bool = Field(
         False,

@@ -48,6 +48,7 @@ _OUTCOMES = {"rouge", "error", "unavailable"}
 def _system(rows: Sequence[dict[str, Any]], errors: int) -> dict[str, Any]:
     latencies = [row["latency_ms"] for row in rows if row.get("latency_ms") is not None]
     support = [value for row in rows for value in (row.get("support") or [])]
+    nli = [row["nli"] for row in rows if row.get("nli") is not None]
     result: dict[str, Any] = {
         "articles": len(rows),
         "errors": errors,
@@ -71,6 +72,8 @@ def _system(rows: Sequence[dict[str, Any]], errors: int) -> dict[str, Any]:
         "latency_ms": _percentiles(latencies),
         "articles_per_s": 1000 / statistics.fmean(latencies) if latencies else None,
         "support": _distribution(support) if support else None,
+        # The NLI judge's summary score (SummaC mean, -1 to 1), where one judged (--nli-model).
+        "nli": _distribution(nli) if nli else None,
         "latency_samples_ms": latencies,
     }
     return result
@@ -145,6 +148,20 @@ def markdown(summary: dict[str, Any], images: Sequence[str]) -> str:
             else "exact (extractive)"
         )
         lines.append(f"| {name} | {lead} | {where} | {spread} |")
+    judged = {name: s["nli"] for name, s in summary["systems"].items() if s.get("nli")}
+    if judged:
+        lines += [
+            "",
+            "The NLI judge's score of each summary (SummaC zero-shot mean over its sentences, "
+            "-1 to 1; `--nli-model`, or the service's own `nli`):",
+            "",
+            "| system | NLI p10 / p50 / p90 |",
+            "|---|---|",
+        ]
+        lines += [
+            f"| {name} | {d['p10']:+.2f} / {d['p50']:+.2f} / {d['p90']:+.2f} |"
+            for name, d in judged.items()
+        ]
     lines += [
         "",
         "Speed per article (in-process: segmentation and summary; HTTP: the whole request):",

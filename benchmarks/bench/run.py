@@ -40,10 +40,11 @@ from newsum.benchmarks.bench import plots, report, systems
 from newsum.benchmarks.bench.answers import read_answers
 from newsum.benchmarks.bench.scoring import lead_scores, reference_scores, words
 from newsum.models.article import read_article
-from newsum.models.attribution import ArticleEvidence
+from newsum.models.attribution import ArticleEvidence, summary_spans
 from newsum.models.compare import SummarySentence
 from newsum.models.corpus_line import LINE_FIELDS, REQUEST_OPTIONS, TEXT, TEXT_ALIAS, unknown_field
 from newsum.models.errors import NewsumError
+from newsum.models.nli.support import NliJudging
 from newsum.models.types import Attribution
 
 # The ids --systems takes; lead-3 is lead-N with --sentences N.
@@ -72,6 +73,7 @@ def main(argv: list[str] | None = None) -> int:
         )
         return 2
     args.out.mkdir(parents=True, exist_ok=True)
+    judge = _open_judge(args.nli_model)
     records, skipped = read_corpus(args.corpus)
     rows_path = args.out / "rows.jsonl"
     done = {(row["system"], row["id"]) for row in _read_rows(rows_path)}
@@ -88,7 +90,7 @@ def main(argv: list[str] | None = None) -> int:
             sink.flush()  # a row on disk is a row a resumed run skips
 
         if args.url:
-            http = run_http(args, records, done, write, progress)
+            http = run_http(args, records, done, write, progress, judge)
         else:
             for system in build_systems(args):
                 if system.run is None:
@@ -97,13 +99,13 @@ def main(argv: list[str] | None = None) -> int:
                 todo = [r for r in records if (system.name, r["id"]) not in done]
                 task = progress.add_task(system.name, total=len(todo))
                 for record in todo:
-                    write(run_one(system, record))
+                    write(run_one(system, record, judge))
                     progress.advance(task)
         if args.published:
-            for row in published_rows(args.published, records, done):
+            for row in published_rows(args.published, records, done, judge):
                 write(row)
         for output in args.batch:
-            for row in batch_rows(output, records, done):
+            for row in batch_rows(output, records, done, judge):
                 write(row)
 
     rows = list(_read_rows(rows_path))
@@ -172,7 +174,9 @@ def build_systems(args: argparse.Namespace) -> list[systems.System]:
     return chosen
 
 
-def run_one(system: systems.System, record: dict[str, Any]) -> dict[str, Any]:
+def run_one(
+    system: systems.System, record: dict[str, Any], judge: NliJudging | None = None
+) -> dict[str, Any]:
     """One system on one article: its summary, scores and latency (or its error)."""
     assert system.run is not None
     started = time.perf_counter()
@@ -182,7 +186,8 @@ def run_one(system: systems.System, record: dict[str, Any]) -> dict[str, Any]:
     except NewsumError as error:
         return {"system": system.name, "id": record["id"], "error": error.code}
     latency_ms = (time.perf_counter() - started) * 1000
-    return score_row(system.name, record, article, output.text, output.sources, latency_ms)
+    row = score_row(system.name, record, article, output.text, output.sources, latency_ms)
+    return row | {"nli": judged_mean(judge, article, output.text, output.sources)}
 
 
 @dataclass(frozen=True)
@@ -230,6 +235,7 @@ def run_http(
     done: set[tuple[str, str]],
     write: Any,
     progress: Progress,
+    judge: NliJudging | None = None,
 ) -> dict[str, Any]:
     """Every article through POST /v1/summarize at the chosen concurrency."""
     import httpx
@@ -258,7 +264,7 @@ def run_http(
             write({"system": "service", "id": record["id"], "status": status,
                    "latency_ms": latency_ms})  # fmt: skip
             if status == 200:
-                for row in _service_rows(record, answer, latency_ms):
+                for row in _service_rows(record, answer, latency_ms, judge=judge):
                     write(row)
             progress.advance(task)
     elapsed = time.perf_counter() - started
@@ -274,7 +280,10 @@ def run_http(
 
 
 def published_rows(
-    path: Path, records: list[dict[str, Any]], done: set[tuple[str, str]]
+    path: Path,
+    records: list[dict[str, Any]],
+    done: set[tuple[str, str]],
+    judge: NliJudging | None = None,
 ) -> Iterator[dict[str, Any]]:
     """Rows for published system outputs ({id, system, summary}) on the corpus's articles."""
     by_id = {r["id"]: r for r in records}
@@ -285,11 +294,15 @@ def published_rows(
         if record is None or (name, row["id"]) in done or not row.get("summary", "").strip():
             continue
         article = read_article(record[TEXT])
-        yield score_row(name, record, article, row["summary"], None, None)
+        scored = score_row(name, record, article, row["summary"], None, None)
+        yield scored | {"nli": judged_mean(judge, article, row["summary"], None)}
 
 
 def batch_rows(
-    path: Path, records: list[dict[str, Any]], done: set[tuple[str, str]]
+    path: Path,
+    records: list[dict[str, Any]],
+    done: set[tuple[str, str]],
+    judge: NliJudging | None = None,
 ) -> Iterator[dict[str, Any]]:
     """Rows for a `newsum batch` OUTPUT's summaries, as systems named after the file."""
     by_id = {r["id"]: r for r in records}
@@ -306,33 +319,79 @@ def batch_rows(
             for method in methods:
                 yield {"system": f"{name} {method}", "id": key, "error": error}
             continue
-        yield from _service_rows(by_id[key], answer, None, name)
+        yield from _service_rows(by_id[key], answer, None, name, judge)
 
 
 _METHODS = ("textrank", "abstractive")
 
 
 def _service_rows(
-    record: dict[str, Any], answer: dict[str, Any], latency_ms: float | None, name: str = "service"
+    record: dict[str, Any],
+    answer: dict[str, Any],
+    latency_ms: float | None,
+    name: str = "service",
+    judge: NliJudging | None = None,
 ) -> list[dict[str, Any]]:
-    """A service answer's summaries scored; one it says unavailable (or failed), with why."""
+    """A service answer's summaries scored; one it says unavailable (or failed), with why.
+
+    Each summary's `nli` is the answer's own (the service's judge), else `judge`'s."""
     article = _read(record)
     rows = []
     textrank = answer["summaries"].get("textrank")
     if textrank and textrank["status"] == "ok":
         sources = tuple(s["source_sentences"][0] for s in textrank["sentences"])
-        rows.append(
-            score_row(f"{name} textrank", record, article, textrank["text"], sources, latency_ms)
-        )
+        row = score_row(f"{name} textrank", record, article, textrank["text"], sources, latency_ms)
+        nli = _answered_nli(textrank)
+        if nli is None:
+            nli = judged_mean(judge, article, textrank["text"], sources)
+        rows.append(row | {"nli": nli})
     abstractive = answer["summaries"].get("abstractive")
     system = f"{name} abstractive"
     if abstractive and abstractive["status"] == "ok":
-        rows.append(score_row(system, record, article, abstractive["text"], None, latency_ms))
+        row = score_row(system, record, article, abstractive["text"], None, latency_ms)
+        nli = _answered_nli(abstractive)
+        if nli is None:
+            nli = judged_mean(judge, article, abstractive["text"], None)
+        rows.append(row | {"nli": nli})
     elif abstractive and abstractive["status"] == "unavailable":
         rows.append({"system": system, "id": record["id"], "unavailable": abstractive["reason"]})
     elif abstractive:  # "error": the model failed on this article
         rows.append({"system": system, "id": record["id"], "error": "generation_failed"})
     return rows
+
+
+def judged_mean(
+    judge: NliJudging | None, article: Any, summary: str, sources: tuple[int, ...] | None
+) -> float | None:
+    """The NLI judge's score of a summary (SummaC mean), or None without a judge or a verdict.
+
+    An extract is judged sentence by sentence as the service judges TextRank's; any other
+    summary as attribution splits it."""
+    if judge is None or not summary.strip():
+        return None
+    if sources is not None:
+        sentences = [article.sentences[i].text for i in sources]
+    else:
+        sentences = [summary[start:end] for start, end in summary_spans(summary, article.language)]
+    verdict = judge.verdict(article, sentences)
+    return None if verdict is None or isinstance(verdict, str) else verdict.mean
+
+
+def _answered_nli(block: dict[str, Any]) -> float | None:
+    nli = block.get("nli")
+    return float(nli["mean"]) if isinstance(nli, dict) else None
+
+
+def _open_judge(name: str | None) -> NliJudging | None:
+    if not name:
+        return None
+    from newsum.models.nli import DEFAULT_BATCH_SIZE, DEFAULT_MAX_PAIRS, load_nli_model
+
+    try:
+        model = load_nli_model(name)
+    except NewsumError as error:
+        raise SystemExit(f"newsum bench: --nli-model: {error.message}") from error
+    return NliJudging(model, DEFAULT_MAX_PAIRS, DEFAULT_BATCH_SIZE)
 
 
 def _read(record: dict[str, Any]) -> Any:
@@ -421,6 +480,12 @@ def _parser() -> argparse.ArgumentParser:
         default=[],
         help="a `newsum batch` OUTPUT (.jsonl or .parquet) to score as systems named after it; "
         "repeatable",
+    )
+    parser.add_argument(
+        "--nli-model",
+        help="an NLI judge (a hub id from the local cache, or a folder; as NEWSUM_NLI_MODEL) "
+        "that scores every summary in process: rows gain `nli`, the SummaC mean; a service's "
+        "answers carry their own",
     )
     parser.add_argument("--url", help="benchmark a running service instead")
     parser.add_argument(

@@ -21,7 +21,15 @@ def add_fetch_model(commands: Any, run: Callable[[argparse.Namespace], int]) -> 
         help="download a model ahead of time, convert it for CTranslate2, check that it loads",
     )
     fetch.add_argument(
-        "model", nargs="*", help="hub ids (default: NEWSUM_MODEL, then NEWSUM_MODELS)"
+        "model",
+        nargs="*",
+        help="hub ids (default: NEWSUM_MODEL, then NEWSUM_MODELS; with --nli, NEWSUM_NLI_MODEL)",
+    )
+    fetch.add_argument(
+        "--nli",
+        action="store_true",
+        help="fetch the NLI judge (an NLI classifier) and check that it loads and judges, "
+        "instead of abstractive models",
     )
     fetch.add_argument("--to", type=Path, help="folder to put one model in (default: the HF cache)")
     fetch.add_argument(
@@ -42,17 +50,21 @@ def fetch_model(args: argparse.Namespace, settings: Settings) -> int:
     # The conversion's log lines (that it converts, how long it took) are this command's news.
     logging.basicConfig(format="%(message)s")  # others' (the HTTP client's) at warning
     logging.getLogger("newsum").setLevel(logging.INFO)
-    names = args.model or settings.abstractive_models
+    if args.nli:
+        configured = settings.nli_model.strip().lower() != "none"
+        names = args.model or ([settings.nli_model] if configured else [])
+        unset, fetch = "NEWSUM_NLI_MODEL is none", _fetch_judge
+    else:
+        names = args.model or settings.abstractive_models
+        unset, fetch = "NEWSUM_MODEL is none, NEWSUM_MODELS empty", _fetch_one
     if not names:
-        print(
-            "newsum: no model to fetch: NEWSUM_MODEL is none, NEWSUM_MODELS empty", file=sys.stderr
-        )
+        print(f"newsum: no model to fetch: {unset}", file=sys.stderr)
         return 2
     if args.to and len(names) > 1:
         print(f"newsum: --to takes one model; given: {len(names)}", file=sys.stderr)
         return 2
     # Every model is tried; the status is the worst of theirs.
-    return max(_fetch_one(name, args, settings) for name in names)
+    return max(fetch(name, args, settings) for name in names)
 
 
 def _fetch_one(name: str, args: argparse.Namespace, settings: Settings) -> int:
@@ -92,4 +104,34 @@ def _fetch_one(name: str, args: argparse.Namespace, settings: Settings) -> int:
         print("not converted: a start on ctranslate2 (the default backend) converts it once")
     if args.to:
         print(f"serve it with: NEWSUM_MODEL={folder} newsum serve")
+    return 0
+
+
+def _fetch_judge(name: str, args: argparse.Namespace, settings: Settings) -> int:
+    from newsum.models.abstractive.fetch import fetch_checkpoint
+    from newsum.models.nli import NliLabelsRefused, load_nli_model
+
+    try:
+        folder = fetch_checkpoint(name, to=args.to, cache_dir=settings.model_cache_dir)
+        print(f"fetched {name} into {folder}; checking that it loads and judges ...")
+        model = load_nli_model(str(folder) if args.to else name, cache_dir=settings.model_cache_dir)
+        probe = read_article("The minister visited Baghdad on Friday. Talks on security went well.")
+        verdict = model.judge(
+            probe,
+            ["The minister was in Baghdad."],
+            max_pairs=settings.nli_max_pairs,
+            batch_size=settings.nli_batch_size,
+        )
+    except NliLabelsRefused as error:
+        print(f"newsum: {error.message}", file=sys.stderr)
+        return 2
+    except NewsumError as error:
+        print(f"newsum: {error.code}: {error.message}", file=sys.stderr)
+        return 1
+    print(
+        f"ok: labels {list(model.labels)}, input limit {model.max_tokens} tokens; probe: "
+        f"'The minister was in Baghdad.' scores {verdict.mean:+.3f}"
+    )
+    if args.to:
+        print(f"serve it with: NEWSUM_NLI_MODEL={folder} newsum serve")
     return 0

@@ -18,6 +18,7 @@ from rich.table import Table
 from newsum.models.article import check_text, read_article
 from newsum.models.embeddings import load_encoder
 from newsum.models.errors import NewsumError
+from newsum.models.nli.labels import NliLabelsRefused
 from newsum.models.textrank import MAX_SUMMARY_SENTENCES, PICKS
 from newsum.models.types import METHODS, Comparison, Method, Report, Rouge
 from newsum.service.cli.fetch import add_fetch_model, fetch_model
@@ -38,6 +39,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(args.run(args))
     except InvalidSettings as error:
         print(error, file=sys.stderr)
+        return 2
+    except NliLabelsRefused as error:  # a setting's mistake, as `newsum serve` says it
+        print(f"newsum: NEWSUM_NLI_MODEL: {error.message}", file=sys.stderr)
         return 2
     except NewsumError as error:
         print(f"newsum: {error.code}: {error.message}", file=sys.stderr)
@@ -161,6 +165,7 @@ def _read(path: str) -> str:
 def _summarize(args: argparse.Namespace) -> int:
     from newsum.models.summarize import summarize
     from newsum.service.contract.schemas import summarize_response
+    from newsum.service.runtime.nli import open_nli
 
     settings = load_settings()
     text = _read(args.file)
@@ -197,6 +202,7 @@ def _summarize(args: argparse.Namespace) -> int:
         textrank_pick=args.textrank_pick,
         abstractive=engine,
         encoder=encoder,
+        nli=open_nli(settings),  # the NLI judge, when NEWSUM_NLI_MODEL names one
     )
     if args.json:
         print(summarize_response(report).model_dump_json())
@@ -206,8 +212,10 @@ def _summarize(args: argparse.Namespace) -> int:
 
 
 def _attribute(args: argparse.Namespace) -> int:
-    from newsum.models.summarize import attribute_summary
+    from newsum.models.attribution import summary_spans
+    from newsum.models.summarize import attribute_summary, judge_in_process
     from newsum.service.contract.schemas import attribute_response
+    from newsum.service.runtime.nli import open_nli
 
     settings = load_settings()
     if args.article == "-" and args.summary == "-":
@@ -221,7 +229,14 @@ def _attribute(args: argparse.Namespace) -> int:
     )
     summary = _read(args.summary)
     check_text(summary, "summary", settings.max_summary_chars)
-    report = attribute_summary(article, summary, encoder=load_encoder(settings.embedding_model))
+    judge = open_nli(settings)  # the NLI judge, when NEWSUM_NLI_MODEL names one
+    sentences = [summary[start:end] for start, end in summary_spans(summary, article.language)]
+    report = attribute_summary(
+        article,
+        summary,
+        encoder=load_encoder(settings.embedding_model),
+        nli=judge_in_process(judge, article, sentences) if judge is not None else None,
+    )
     if args.json:
         print(attribute_response(report).model_dump_json())
         return 0

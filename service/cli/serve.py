@@ -13,7 +13,7 @@ from types import FrameType
 import uvicorn
 from fastapi import FastAPI
 
-from newsum.service.runtime.readiness import unfetched_models
+from newsum.service.runtime.readiness import refused_nli_labels, unfetched_models
 from newsum.service.runtime.state import ServiceState
 from newsum.service.settings import Settings
 from newsum.service.web.app import create_app
@@ -24,7 +24,8 @@ _BACKLOG = 2048  # uvicorn's default
 
 
 def serve(settings: Settings, host: str, port: int) -> int:
-    """The service on host:port until a signal (0); 1 at once if it cannot start as configured.
+    """The service on host:port until a signal (0); 1 at once if it cannot start as configured,
+    2 if NEWSUM_NLI_MODEL names a checkpoint that is not an NLI classifier.
 
     Status 1, with one line on stderr, within seconds and before any model loads: the
     port cannot be had, or NEWSUM_REQUIRE_MODEL is on and a model's files are not there.
@@ -34,6 +35,12 @@ def serve(settings: Settings, host: str, port: int) -> int:
         sockets = listen(host, port)
     except OSError as error:
         return _refuse([f"cannot listen on {host}:{port}: {_why(error)}"])
+    refused = refused_nli_labels(settings)
+    if refused:
+        for sock in sockets:
+            sock.close()
+        print(f"newsum: {refused}", file=sys.stderr)
+        return 2  # a setting's mistake, as a bad NEWSUM_* value is
     missing = unfetched_models(settings) if settings.require_model else []
     if missing:
         for sock in sockets:

@@ -29,7 +29,7 @@ from newsum.models.abstractive.checkpoint import (
 from newsum.models.corpus_line import CORPUS_FIELDS, TEXT, TEXT_ALIAS
 from newsum.models.coverage import ADDED_BELOW, KEPT_FROM
 from newsum.models.textrank import MAX_SUMMARY_SENTENCES, REPEAT_SIMILARITY, Pick
-from newsum.models.types import METHODS, AttributionReport, Method, Report
+from newsum.models.types import METHODS, AttributionReport, Method, Report, SentenceNli
 
 # Scores are rounded for the wire: six places is finer than any decision made on them.
 Score = Annotated[float, PlainSerializer(lambda value: round(value, 6), return_type=float)]
@@ -214,6 +214,72 @@ class AttributionOut(_FromDomain):
     score: Score
 
 
+class NliEvidenceOut(BaseModel):
+    start_sentence: int = Field(description="First article sentence of the block (an index).")
+    end_sentence: int = Field(description="Last article sentence of the block, inclusive.")
+
+
+class SentenceNliOut(_FromDomain):
+    """The NLI judge's verdict on one summary sentence (NEWSUM_NLI_MODEL; SummaC zero-shot)."""
+
+    entailment: Score = Field(description="P(entailment) of the sentence given its best block.")
+    contradiction: Score | None = Field(
+        description="P(contradiction) there; null for a two-label (entailment / not) judge."
+    )
+    score: Score = Field(
+        ge=-1,
+        le=1,
+        description="entailment - contradiction (entailment alone for a two-label judge): "
+        "the highest over the article's blocks.",
+    )
+    evidence: NliEvidenceOut = Field(description="The article block that scored best.")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _evidence_of_domain(cls, value: Any) -> Any:
+        if isinstance(value, SentenceNli):
+            return {
+                "entailment": value.entailment,
+                "contradiction": value.contradiction,
+                "score": value.score,
+                "evidence": {
+                    "start_sentence": value.start_sentence,
+                    "end_sentence": value.end_sentence,
+                },
+            }
+        return value
+
+
+class SummaryNliOut(_FromDomain):
+    """The NLI judge's verdict on a whole summary."""
+
+    mean: Score = Field(ge=-1, le=1, description="The mean of its sentences' scores.")
+    min: Score = Field(ge=-1, le=1, description="Its least supported sentence's score.")
+    pairs: int = Field(description="(article block, summary sentence) pairs scored.")
+    capped: bool = Field(
+        description="True when NEWSUM_NLI_MAX_PAIRS left some blocks unscored: each sentence "
+        "was judged against the blocks sharing most words with it."
+    )
+
+
+def _off(value: Any) -> bool:
+    return value is None
+
+
+# Present only with the NLI judge on, so answers without it are as they were.
+SENTENCE_NLI = Field(
+    None,
+    exclude_if=_off,
+    description="With NEWSUM_NLI_MODEL only: the NLI judge's verdict on this sentence.",
+)
+SUMMARY_NLI = Field(
+    None,
+    exclude_if=_off,
+    description="With NEWSUM_NLI_MODEL only: the NLI judge's verdict on the whole summary "
+    "(`support` is then (mean + 1) / 2; docs/attribution.md, 'The NLI judge').",
+)
+
+
 class ExtractedSentenceOut(_FromDomain):
     text: str
     source_sentences: list[int]
@@ -222,6 +288,7 @@ class ExtractedSentenceOut(_FromDomain):
     attributions: list[AttributionOut] = Field(description="Its own sentence, score 1.")
     support: Score
     unsupported: list[str]
+    nli: SentenceNliOut | None = SENTENCE_NLI
 
 
 class TextRankOut(_FromDomain):
@@ -230,18 +297,22 @@ class TextRankOut(_FromDomain):
     sentences: list[ExtractedSentenceOut]
     ranking: list[RankedSentenceOut] = Field(description="Every article sentence, best first.")
     elapsed_ms: Millis
+    nli: SummaryNliOut | None = SUMMARY_NLI
 
 
 SUMMARY_SUPPORT = (
     "How likely the whole summary is faithful to the article, 0-1: a logistic regression over "
     "the sentences' support and cheap lexical checks, calibrated on expert consistency labels "
-    "(docs/attribution.md, 'Faithfulness'); null when the summary has no sentence."
+    "(docs/attribution.md, 'Faithfulness'); with NEWSUM_NLI_MODEL, the NLI judge's score "
+    "mapped to 0-1 instead (`support_signals` then starts with `nli`). Null when the summary "
+    "has no sentence."
 )
 SUPPORT_SIGNALS = (
     "The signals `support` was computed from (those that apply to this article); with "
     "NEWSUM_MODEL_SUPPORT=on, also the served model's score, `model_loglik=<mean token "
     "log-probability> (sentences: ...)`, followed by `; not folded: <why>` when it is not in "
-    "`support`, or `model_loglik: not scored: <why>`."
+    "`support`, or `model_loglik: not scored: <why>`. With NEWSUM_NLI_MODEL: `nli` and "
+    "`offline_support=<the support without the judge>` first, or `nli: not scored: <why>`."
 )
 
 
@@ -254,6 +325,7 @@ class GeneratedSentenceOut(_FromDomain):
     )
     support: Score | None = Field(description="How well the article backs the sentence, 0-1.")
     unsupported: list[str] = Field(description="Numbers and names the article does not contain.")
+    nli: SentenceNliOut | None = SENTENCE_NLI
 
 
 class AbstractiveOut(_FromDomain):
@@ -268,6 +340,7 @@ class AbstractiveOut(_FromDomain):
     elapsed_ms: Millis | None
     support: Score | None = Field(None, description=SUMMARY_SUPPORT)
     support_signals: list[str] = Field(default_factory=list, description=SUPPORT_SIGNALS)
+    nli: SummaryNliOut | None = SUMMARY_NLI
 
 
 class RougeOut(_FromDomain):
@@ -365,6 +438,7 @@ class AttributeResponse(_FromDomain):
     sentences: list[GeneratedSentenceOut] = Field(description="Offsets are into the summary.")
     support: Score | None = Field(None, description=SUMMARY_SUPPORT)
     support_signals: list[str] = Field(default_factory=list, description=SUPPORT_SIGNALS)
+    nli: SummaryNliOut | None = SUMMARY_NLI
     comparison: ComparisonOut
 
 
@@ -437,9 +511,9 @@ class HealthResponse(BaseModel):
 
 
 class EngineReadiness(BaseModel):
-    engine: Literal["textrank", "abstractive", "embeddings", "judge"] = Field(
+    engine: Literal["textrank", "abstractive", "embeddings", "judge", "nli"] = Field(
         description="`judge`: a serving model scoring summaries (NEWSUM_MODEL_SUPPORT on); "
-        "its `id` is the model's."
+        "its `id` is the model's. `nli`: the NLI judge (NEWSUM_NLI_MODEL)."
     )
     id: str = Field(description="The model (the abstractive `model` id), or `textrank`.")
     status: Literal["ready", "loading", "unavailable"]
@@ -506,8 +580,31 @@ class ModelInfo(BaseModel):
     )
 
 
+class JudgeInfo(BaseModel):
+    """The NLI judge (NEWSUM_NLI_MODEL) with its labels and limits."""
+
+    id: str = Field(description="The checkpoint: a hub id or a folder.")
+    kind: Literal["nli"]
+    status: Literal["ok", "unavailable"]
+    reason: str | None = Field(description="When unavailable: why, and what the operator can do.")
+    labels: list[str] | None = Field(
+        None, description="The checkpoint's classes, in its output order (config.id2label)."
+    )
+    max_input_tokens: int | None = Field(None, description="The most tokens the model takes.")
+    max_pair_tokens: int | None = Field(
+        None, description="Tokens per (article block, summary sentence) pair at most."
+    )
+    max_pairs: int = Field(description="Pairs scored per summary at most (NEWSUM_NLI_MAX_PAIRS).")
+    batch_size: int = Field(description="Pairs per forward pass (NEWSUM_NLI_BATCH_SIZE).")
+
+
 class ModelsResponse(BaseModel):
     models: list[ModelInfo]
+    judges: list[JudgeInfo] = Field(
+        default_factory=list,
+        description="The faithfulness judges beside the offline score: the NLI judge when "
+        "NEWSUM_NLI_MODEL names one; empty when it is off.",
+    )
 
 
 def summarize_response(report: Report) -> SummarizeResponse:

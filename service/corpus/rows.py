@@ -27,6 +27,7 @@ from newsum.models.types import Method
 from newsum.service.contract.errors import describe
 from newsum.service.contract.json_body import parse_json, validate
 from newsum.service.contract.schemas import BatchRequestLine, summarize_response
+from newsum.service.runtime.nli import open_nli
 from newsum.service.runtime.state import Engines, load_engines
 from newsum.service.settings import Settings
 
@@ -69,9 +70,13 @@ class RowSummarizer:
         self.max_sentences = max_sentences
         self.textrank_pick = textrank_pick
         # TextRank needs no model; the seq2seq model and the encoder load only when
-        # abstractive summaries are asked for (the encoder attributes their sentences).
+        # abstractive summaries are asked for (the encoder attributes their sentences),
+        # or the NLI judge is on (it judges TextRank's summaries too).
         if engines is None:
-            engines = load_engines(settings) if "abstractive" in methods else Engines()
+            if "abstractive" in methods:
+                engines = load_engines(settings)
+            else:
+                engines = Engines(nli=open_nli(settings))
         self.engines = engines
         self.busy_s = 0.0
 
@@ -125,6 +130,7 @@ class RowSummarizer:
             abstractive=route(self.engines.abstractive_models(), article.language, request.model),
             encoder=self.engines.encoder,
             generation=request.generation.overrides() if request.generation else None,
+            nli=self.engines.nli,
         )
         return summarize_response(report).model_dump_json()
 

@@ -4,11 +4,13 @@
    article, rank it with TextRank — admitted in the request's lane;
 2. model owner: generate, when asked for and a model serves; then, with
    NEWSUM_MODEL_SUPPORT=on, score the summary under the model (service.runtime.judge;
-   /v1/attribute too, between reading the article and attributing);
+   /v1/attribute too, between reading the article and attributing); then, with
+   NEWSUM_NLI_MODEL, the NLI judge's owner judges each summary (service.runtime.nli);
 3. text owner: attribute the generated sentences, compare every summary with
    the lead and closing — already admitted, so never refused after the model
-   has done its part. A request with no abstractive summary is answered at the
-   end of stage 1, in the same job: one trip to the owner, not two.
+   has done its part. A request with nothing for the models (no abstractive
+   summary, no NLI judge) is answered at the end of stage 1, in the same job:
+   one trip to the owner, not two.
 Every stage runs within the request's one deadline; a client that hangs up
 cancels whichever stage it is in.
 """
@@ -28,7 +30,16 @@ from newsum.models.article import check_text, read_article
 from newsum.models.attribution import summary_spans
 from newsum.models.errors import MethodNotServed
 from newsum.models.model_support import Judgement
-from newsum.models.summarize import assemble, attribute_summary, check_methods, settle_generation
+from newsum.models.nli.support import Verdict
+from newsum.models.summarize import (
+    NliVerdicts,
+    assemble,
+    attribute_summary,
+    check_methods,
+    generated_sentences,
+    settle_generation,
+    textrank_sentences,
+)
 from newsum.models.textrank import summarize_textrank
 from newsum.models.types import AbstractiveSummary, Article, ExtractiveSummary
 from newsum.service.contract.errors import ApiError
@@ -40,6 +51,7 @@ from newsum.service.contract.schemas import (
 )
 from newsum.service.runtime.judge import judge
 from newsum.service.runtime.metrics import Metrics
+from newsum.service.runtime.nli import judge_summary
 from newsum.service.runtime.owner import Lane, cancel_on_disconnect
 from newsum.service.runtime.owners import Generation, ModelOwner
 from newsum.service.runtime.state import ServiceState
@@ -98,11 +110,12 @@ async def attribute(
         # The model that would summarise the article judges the summary first (stage 2,
         # when NEWSUM_MODEL_SUPPORT is on); attribution follows (stage 3).
         judge_name = route(state.engines.abstractive_models(), article.language).name
-        if judge_name in state.judges and judge_name in state.models:
+        judged = judge_name in state.judges and judge_name in state.models
+        if judged or state.nli is not None:
             spans = summary_spans(body.summary, article.language)
             sentences = tuple(body.summary[s:e] for s, e in spans)
             return _Attributing(article, body.summary, sentences, judge_name)
-        return _attributed(context, article, body.summary, None)
+        return _attributed(context, article, body.summary, None, None)
 
     async def stages() -> str:
         first = await _text(context, work, cancel, "interactive")
@@ -115,9 +128,10 @@ async def attribute(
             first.sentences,
             cancel,
         )
+        verdict = await judge_summary(state.nli, first.article, first.sentences, cancel)
         return await _text(
             context,
-            lambda: _attributed(context, first.article, first.summary, judgement),
+            lambda: _attributed(context, first.article, first.summary, judgement, verdict),
             cancel,
             "admitted",
         )
@@ -134,11 +148,18 @@ class _Attributing:
 
 
 def _attributed(
-    context: Context, article: Article, summary: str, judgement: Judgement | None
+    context: Context,
+    article: Article,
+    summary: str,
+    judgement: Judgement | None,
+    verdict: Verdict | None,
 ) -> str:
-    """The attribute answer: `summary` attributed (and judged, when the model did), as JSON."""
+    """The attribute answer: `summary` attributed (and judged, when the model or the NLI
+    judge did), as JSON."""
     started = time.perf_counter()
-    report = attribute_summary(article, summary, encoder=context.state.encoder, judgement=judgement)
+    report = attribute_summary(
+        article, summary, encoder=context.state.encoder, judgement=judgement, nli=verdict
+    )
     context.metrics.observe_stages({"attribution": (time.perf_counter() - started) * 1000})
     return attribute_response(report).model_dump_json()
 
@@ -146,27 +167,53 @@ def _attributed(
 async def _summarize(
     context: Context, parse: Callable[[], SummarizeRequest], lane: Lane, cancel: Cancellation
 ) -> str:
+    state = context.state
+
     def prepare() -> Prepared | str:
         prepared = read_request(context, parse, cancel)
-        if "abstractive" not in prepared.body.methods:
-            # Nothing for the model: answer in this same job, one trip to the owner, not two.
+        if "abstractive" not in prepared.body.methods and state.nli is None:
+            # Nothing for the models: answer in this same job, one trip to the owner, not two.
             return _finish(context, prepared, None)
         return prepared
 
     prepared = await _text(context, prepare, cancel, lane)
     if isinstance(prepared, str):
         return prepared
-    state = context.state
-    outcome = await _generate(context, prepared, cancel, lane)
-    generated = settle_generation(outcome, with_textrank=prepared.textrank is not None)
-    # The model judges its own summary when NEWSUM_MODEL_SUPPORT is on (service.runtime.judge).
-    sentences = [s.text for s in generated.sentences] if generated.status == "ok" else []
-    model = prepared.engine.name if prepared.engine is not None else ""
-    judgement = await judge(
-        state.judges.get(model), state.models.get(model), prepared.article, sentences, cancel
-    )
+    generated, judgement = None, None
+    if "abstractive" in prepared.body.methods:
+        outcome = await _generate(context, prepared, cancel, lane)
+        generated = settle_generation(outcome, with_textrank=prepared.textrank is not None)
+        # The model judges its own summary when NEWSUM_MODEL_SUPPORT is on (runtime.judge).
+        model = prepared.engine.name if prepared.engine is not None else ""
+        judgement = await judge(
+            state.judges.get(model),
+            state.models.get(model),
+            prepared.article,
+            generated_sentences(generated),
+            cancel,
+        )
+    verdicts = await nli_verdicts(context, prepared, generated, cancel)
     return await _text(
-        context, lambda: _finish(context, prepared, generated, judgement), cancel, "admitted"
+        context,
+        lambda: _finish(context, prepared, generated, judgement, verdicts),
+        cancel,
+        "admitted",
+    )
+
+
+async def nli_verdicts(
+    context: Context,
+    prepared: Prepared,
+    generated: AbstractiveSummary | None,
+    cancel: Cancellation,
+) -> NliVerdicts | None:
+    """The NLI judge's verdicts on each summary (runtime.nli); None when it is off."""
+    owner, article = context.state.nli, prepared.article
+    if owner is None:
+        return None
+    return NliVerdicts(
+        textrank=await judge_summary(owner, article, textrank_sentences(prepared.textrank), cancel),
+        abstractive=await judge_summary(owner, article, generated_sentences(generated), cancel),
     )
 
 
@@ -199,10 +246,16 @@ def _finish(
     prepared: Prepared,
     generated: AbstractiveSummary | None,
     judgement: Judgement | None = None,
+    verdicts: NliVerdicts | None = None,
 ) -> str:
     """The answer: attribution and comparison, then the JSON text."""
     report = assemble(
-        prepared.article, prepared.textrank, generated, context.state.encoder, judgement
+        prepared.article,
+        prepared.textrank,
+        generated,
+        context.state.encoder,
+        judgement,
+        nli=verdicts,
     )
     context.metrics.observe_stages(report.timings_ms)
     # Serialised here, not on the event loop: a long article's answer takes

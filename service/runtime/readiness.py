@@ -13,15 +13,18 @@ configured model cannot be loaded (`newsum serve` then exits).
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from typing import Literal
 
 from newsum.models.abstractive.checkpoint import MODEL_OFF
 from newsum.models.errors import ModelUnavailable
+from newsum.models.nli.support import NliJudging
+from newsum.service.runtime.nli import nli_configured
 from newsum.service.runtime.state import ServiceState
 from newsum.service.settings import Settings
 
-EngineKind = Literal["textrank", "abstractive", "embeddings", "judge"]
+EngineKind = Literal["textrank", "abstractive", "embeddings", "judge", "nli"]
 Readiness = Literal["ready", "loading", "unavailable"]
 _REQUIRED = "NEWSUM_REQUIRE_MODEL=true"
 _KINDS = {
@@ -29,6 +32,7 @@ _KINDS = {
     "abstractive": "abstractive model",
     "embeddings": "sentence embeddings",
     "judge": "judge (NEWSUM_MODEL_SUPPORT) on",
+    "nli": "NLI judge",
 }
 
 
@@ -82,7 +86,22 @@ def engine_readiness(settings: Settings, state: ServiceState) -> list[EngineRead
             else:
                 reason = state.judge_errors.get(engine.name, "this model cannot score a summary")
                 listed.append(EngineReadiness("judge", engine.name, "unavailable", reason))
-    return listed
+    return listed + _nli(settings, state)
+
+
+def _nli(settings: Settings, state: ServiceState) -> list[EngineReadiness]:
+    judging = state.engines.nli
+    if judging is None and not (state.from_settings and nli_configured(settings)):
+        return []
+    name = judging.model.name if isinstance(judging, NliJudging) else settings.nli_model
+    if state.loading:
+        return [EngineReadiness("nli", name, "loading")]
+    if isinstance(state.nli, str):
+        return [EngineReadiness("nli", name, "unavailable", state.nli)]
+    if state.nli is None:
+        reason = "the NLI judge did not load (the log says why)"
+        return [EngineReadiness("nli", name, "unavailable", reason)]
+    return [EngineReadiness("nli", name, "ready")]
 
 
 def _embeddings(settings: Settings, state: ServiceState) -> list[EngineReadiness]:
@@ -132,11 +151,31 @@ def unfetched_models(settings: Settings) -> list[str]:
     from newsum.models.abstractive.checkpoint import resolve
 
     lines = []
-    for name in settings.abstractive_models:
+    named: list[tuple[EngineKind, str]] = [("abstractive", n) for n in settings.abstractive_models]
+    if nli_configured(settings):
+        named.append(("nli", settings.nli_model))
+    for kind, name in named:
         try:
             resolve(name, cache_dir=settings.model_cache_dir)
         except ModelUnavailable as error:
-            lines.append(
-                cannot_load(EngineReadiness("abstractive", name, "unavailable", error.message))
-            )
+            lines.append(cannot_load(EngineReadiness(kind, name, "unavailable", error.message)))
     return lines
+
+
+def refused_nli_labels(settings: Settings) -> str | None:
+    """Why the configured NLI checkpoint is not an NLI classifier (its labels), read from its
+    config.json alone; None when it is one, or its files are not there (that is said later)."""
+    if not nli_configured(settings):
+        return None
+    from newsum.models.abstractive.checkpoint import resolve
+    from newsum.models.nli.labels import NliLabelsRefused, read_labels
+
+    try:
+        path = resolve(settings.nli_model, cache_dir=settings.model_cache_dir)
+        config = json.loads((path / "config.json").read_text("utf-8"))
+        read_labels(settings.nli_model, config.get("id2label") or {"0": "LABEL_0", "1": "LABEL_1"})
+    except NliLabelsRefused as error:
+        return f"NEWSUM_NLI_MODEL: {error.message}"
+    except (ModelUnavailable, OSError, ValueError, AttributeError):
+        return None  # not fetched or unreadable: the loader says why, and /readyz
+    return None

@@ -18,8 +18,10 @@ from newsum.models.abstractive.interface import AbstractiveEngine
 from newsum.models.article import read_article
 from newsum.models.attribution import ArticleEvidence
 from newsum.models.embeddings import SentenceEncoder
+from newsum.models.nli.support import NliJudging
 from newsum.service.runtime.judge import Judge
 from newsum.service.runtime.metrics import Metrics
+from newsum.service.runtime.nli import NliOwner, open_nli, warm_up_nli
 from newsum.service.runtime.owners import ModelOwner, OwnedEncoder, TextOwner
 from newsum.service.settings import Settings
 
@@ -38,6 +40,8 @@ class Engines:
     abstractive: AbstractiveEngine | None = None  # NEWSUM_MODEL's
     encoder: SentenceEncoder | None = None  # sentence embeddings for attribution
     more_abstractive: list[AbstractiveEngine] = field(default_factory=list)  # NEWSUM_MODELS'
+    # The NLI judge (NEWSUM_NLI_MODEL), or why it cannot judge; None when off.
+    nli: NliJudging | str | None = None
 
     def abstractive_models(self) -> list[AbstractiveEngine]:
         """Every abstractive engine in routing order (models.abstractive.routing): default first."""
@@ -67,6 +71,8 @@ class ServiceState:
     # Each model that judges summaries (NEWSUM_MODEL_SUPPORT on), by name (service.runtime.judge).
     judges: dict[str, Judge] = field(default_factory=dict)
     judge_errors: dict[str, str] = field(default_factory=dict)  # why a model does not judge
+    # The NLI judge's owner once it has loaded (service.runtime.nli), or why it cannot judge.
+    nli: NliOwner | str | None = None
 
     @property
     def ready(self) -> bool:
@@ -77,7 +83,13 @@ class ServiceState:
         return self.stopped_accepting_at
 
     def close(self) -> None:
-        owners = [*self.models.values(), self.encoder.owner if self.encoder else None, self.text]
+        nli = self.nli if not isinstance(self.nli, str) else None
+        owners = [
+            *self.models.values(),
+            self.encoder.owner if self.encoder else None,
+            self.text,
+            nli,
+        ]
         if self.model is not None and self.model not in owners:
             owners.append(self.model)
         for owner in owners:
@@ -95,6 +107,7 @@ def load_engines(settings: Settings) -> Engines:
         abstractive=open_abstractive(settings, settings.model),
         encoder=load_encoder(settings.embedding_model),
         more_abstractive=[open_abstractive(settings, name) for name in settings.models],
+        nli=open_nli(settings),
     )
 
 
@@ -140,6 +153,8 @@ def warm_up(engines: Engines) -> None:
             engine.summarize(article)
     if engines.encoder is not None:
         ArticleEvidence(article, engines.encoder).attribute(_WARM_UP_TEXT)
+    if isinstance(engines.nli, NliJudging):
+        warm_up_nli(engines.nli)
 
 
 def record_load_state(metrics: Metrics, settings: Settings, engines: Engines) -> None:
@@ -151,3 +166,7 @@ def record_load_state(metrics: Metrics, settings: Settings, engines: Engines) ->
     metrics.model_loaded.labels("embeddings", settings.embedding_model).set(
         1 if engines.encoder is not None else 0
     )
+    if engines.nli is not None:
+        metrics.model_loaded.labels("nli", settings.nli_model).set(
+            1 if isinstance(engines.nli, NliJudging) else 0
+        )

@@ -15,6 +15,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from newsum.models.abstractive.interface import AbstractiveEngine
 from newsum.models.abstractive.routing import configured
 from newsum.models.errors import ModelUnavailable
+from newsum.models.nli.support import NliJudging
 from newsum.service.contract.errors import install_error_handlers
 from newsum.service.contract.schemas import (
     AttributeRequest,
@@ -25,6 +26,7 @@ from newsum.service.contract.schemas import (
 from newsum.service.runtime.judge import Judge, open_judge
 from newsum.service.runtime.judge import warm_up as warm_up_judge
 from newsum.service.runtime.metrics import Metrics
+from newsum.service.runtime.nli import nli_owner
 from newsum.service.runtime.owners import OwnedEncoder, start_model_owners, text_owner
 from newsum.service.runtime.readiness import cannot_load, engine_readiness
 from newsum.service.runtime.state import (
@@ -107,6 +109,9 @@ def create_app(settings: Settings | None = None, engines: Engines | None = None)
                 state.model = state.models.get(state.engines.abstractive.name)
             if state.engines.encoder is not None:
                 state.encoder = OwnedEncoder(state.engines.encoder, settings, metrics)
+            # The NLI judge's own thread, or why it cannot judge (NEWSUM_NLI_MODEL).
+            nli = state.engines.nli
+            state.nli = nli_owner(nli, settings, metrics) if isinstance(nli, NliJudging) else nli
         except Exception as error:  # a broken model must not take the service down
             log.exception("loading or warming up the models failed")
             state.blocked = [f"warm-up failed: {type(error).__name__} (the log says where)"]

@@ -18,6 +18,7 @@ from newsum.models.abstractive.interface import AbstractiveEngine
 from newsum.models.abstractive.routing import scope_of
 from newsum.models.abstractive.streaming import streams
 from newsum.models.errors import EmptyInput, InputTooLong
+from newsum.models.nli.support import NliJudging
 from newsum.service.contract.errors import ApiError, describe
 from newsum.service.contract.json_body import parse_json, validate
 from newsum.service.contract.schemas import (
@@ -26,6 +27,7 @@ from newsum.service.contract.schemas import (
     BatchRequestLine,
     EngineReadiness,
     HealthResponse,
+    JudgeInfo,
     ModelInfo,
     ModelsResponse,
     ReadyResponse,
@@ -33,6 +35,7 @@ from newsum.service.contract.schemas import (
     SummarizeResponse,
 )
 from newsum.service.runtime import pipeline, readiness
+from newsum.service.runtime.nli import nli_configured
 from newsum.service.runtime.state import Engines, ServiceState
 from newsum.service.settings import Settings
 from newsum.service.web import bodies, stream
@@ -103,7 +106,32 @@ async def list_models(request: Request) -> ModelsResponse:
     settings: Settings = request.app.state.settings
     models = [ModelInfo(id="textrank", method="textrank", status="ok", reason=None)]
     models += [_abstractive_info(engine, settings) for engine in engines.abstractive_models()]
-    return ModelsResponse(models=models)
+    return ModelsResponse(models=models, judges=_judges(request.app.state.service, settings))
+
+
+def _judges(state: ServiceState, settings: Settings) -> list[JudgeInfo]:
+    bounds = {"max_pairs": settings.nli_max_pairs, "batch_size": settings.nli_batch_size}
+    judging = state.engines.nli
+    if isinstance(judging, NliJudging):
+        model = judging.model
+        return [
+            JudgeInfo(
+                id=model.name,
+                kind="nli",
+                status="ok",
+                reason=None,
+                labels=list(model.labels),
+                max_input_tokens=model.max_tokens,
+                max_pair_tokens=model.max_length,
+                **bounds,
+            )
+        ]
+    if judging is None and not nli_configured(settings):
+        return []
+    reason = judging if isinstance(judging, str) else "the NLI judge is loading"
+    return [
+        JudgeInfo(id=settings.nli_model, kind="nli", status="unavailable", reason=reason, **bounds)
+    ]
 
 
 def _abstractive_info(engine: AbstractiveEngine, settings: Settings) -> ModelInfo:

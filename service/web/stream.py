@@ -3,14 +3,17 @@
 The same stages as the JSON answer (service.runtime.pipeline), on the same owners and
 within the same deadline, each sent as soon as it is done:
 
-1. text owner, interactive lane: parse, read, TextRank and its comparison ->
+1. text owner, interactive lane: parse, read, TextRank and its comparison (and
+   the NLI judge's verdict on TextRank's summary, when it is on) ->
    `article`, `lead_vs_closing`, `textrank`;
 2. model owner: admitted before the answer starts (a full queue is a plain
    503, never an event), then generating as a batch of one; each sentence the
    engine hands over is attributed on the text owner (admitted lane) ->
    `sentence`;
-3. text owner: the abstractive block, by the JSON answer's own `assemble`
-   -> `abstractive`; then `done`.
+3. the NLI judge's owner, when it is on: the whole generated summary, as the
+   JSON answer judges it; text owner: the abstractive block, by the JSON
+   answer's own `assemble` -> `abstractive` (each sentence's `nli` in it);
+   then `done`.
 
 Refusals (401, 413, 415, 422, 429, 503) happen before the first byte. Once
 the stream has begun, an error is an `error` event and the stream ends. A
@@ -73,6 +76,7 @@ async def summarize_events(
         opening = await pipeline.text_stage(
             context, lambda: stages.open_stream(context, parse, cancel), cancel, "interactive"
         )
+        opening = await stages.judged_opening(context, opening, cancel)
         sentences: asyncio.Queue[GeneratedSentence] = asyncio.Queue()
         generation = stages.admit_generation(
             context, opening.prepared, cancel, stages.deliver_to(sentences)
@@ -95,17 +99,16 @@ async def _events(
         for name, data in opening.events:
             yield _event(name, data)
         if generation is not None:
-            generated, evidence = generation, None
+            generated, attribution = generation, None
             if not isinstance(generation, AbstractiveSummary):
-                attribute = stages.SentenceAttribution(context, opening.prepared, cancel)
-                async for item in _generate(context, generation, sentences, attribute):
+                attribution = stages.SentenceAttribution(context, opening.prepared, cancel)
+                async for item in _generate(context, generation, sentences, attribution):
                     if isinstance(item, bytes):
                         yield item
                     else:
                         generated = item
-                evidence = attribute.evidence
             assert isinstance(generated, AbstractiveSummary)
-            block = await stages.final_block(context, opening, generated, cancel, evidence)
+            block = await stages.final_block(context, opening, generated, cancel, attribution)
             yield _event("abstractive", block)
         yield _event("done", {"elapsed_ms": round((time.perf_counter() - started) * 1000, 2)})
     except Exception as error:  # past the first byte, an error is the stream's last event

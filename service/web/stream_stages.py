@@ -13,7 +13,8 @@ from pydantic import BaseModel
 
 from newsum.models.abstractive.cancel import Cancellation
 from newsum.models.attribution import ArticleEvidence
-from newsum.models.summarize import assemble, settle_generation
+from newsum.models.nli.support import judged_sentences, summary_verdict
+from newsum.models.summarize import NliVerdicts, assemble, settle_generation, textrank_sentences
 from newsum.models.types import AbstractiveSummary, GeneratedSentence
 from newsum.service.contract.schemas import (
     AbstractiveOut,
@@ -26,6 +27,7 @@ from newsum.service.contract.schemas import (
 )
 from newsum.service.runtime import pipeline
 from newsum.service.runtime.judge import judge
+from newsum.service.runtime.nli import judge_summary
 from newsum.service.runtime.owner import Job
 from newsum.service.runtime.owners import Generation, ModelOutcome, ModelOwner, Scoring
 
@@ -59,6 +61,28 @@ def open_stream(
         }
         events.append(("textrank", textrank))
     return Opening(prepared, events)
+
+
+async def judged_opening(
+    context: pipeline.Context, opening: Opening, cancel: Cancellation
+) -> Opening:
+    """The opening with TextRank's summary judged by the NLI judge, when it is on."""
+    textrank = opening.prepared.textrank
+    verdict = await judge_summary(
+        context.state.nli, opening.prepared.article, textrank_sentences(textrank), cancel
+    )
+    if verdict is None or textrank is None:
+        return opening
+    judged = replace(
+        textrank,
+        sentences=judged_sentences(textrank.sentences, verdict),
+        nli=summary_verdict(verdict),
+    )
+    events = [
+        (name, data | {"summary": _dump(TextRankOut, judged)} if name == "textrank" else data)
+        for name, data in opening.events
+    ]
+    return Opening(replace(opening.prepared, textrank=judged), events)
 
 
 def admit_generation(
@@ -136,9 +160,11 @@ async def final_block(
     opening: Opening,
     generated: AbstractiveSummary,
     cancel: Cancellation,
-    evidence: ArticleEvidence | None = None,
+    attribution: SentenceAttribution | None = None,
 ) -> dict[str, Any]:
-    """The `abstractive` event: the JSON answer's block and comparison (`assemble`)."""
+    """The `abstractive` event: the JSON answer's block and comparison (`assemble`), with the
+    evidence the streamed sentences were attributed with, not a second one, and the NLI
+    judge's verdict on the whole summary."""
 
     # The model judges its own summary when NEWSUM_MODEL_SUPPORT is on (service.runtime.judge).
     state, article = context.state, opening.prepared.article
@@ -148,9 +174,16 @@ async def final_block(
         state.judges.get(model), state.models.get(model), article, sentences, cancel
     )
 
+    evidence = attribution.evidence if attribution is not None else None
+    # The NLI judge reads the whole summary, as for the JSON answer: a sentence's verdict
+    # depends on the others (the pairs cap is shared, blocks fit the longest sentence).
+    verdict = await judge_summary(context.state.nli, article, sentences, cancel)
+    verdicts = NliVerdicts(abstractive=verdict) if verdict is not None else None
+
     def work() -> dict[str, Any]:
-        # The article's evidence the streamed sentences were attributed with, not a second one.
-        report = assemble(article, None, generated, context.state.encoder, judgement, evidence)
+        report = assemble(
+            article, None, generated, context.state.encoder, judgement, evidence, nli=verdicts
+        )
         context.metrics.observe_stages(report.timings_ms)
         assert report.summaries.abstractive is not None
         summary = _dump(AbstractiveOut, report.summaries.abstractive)

@@ -305,3 +305,47 @@ def test_the_commands_textrank_pick_holds_unless_a_row_says(
         [0, 2, 5],
     ]
     assert picks(tmp_path / "default.jsonl") == [[0, 2, 5], [0, 2, 5]]
+
+
+def test_with_the_nli_judge_on_rows_carry_textranks_verdicts(
+    tmp_path: Path, articles: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """NEWSUM_NLI_MODEL judges each row's TextRank summary as the endpoint does, without
+    an abstractive model loaded (--methods textrank)."""
+    from newsum.models.article import read_article
+    from newsum.models.nli import DEFAULT_BATCH_SIZE, DEFAULT_MAX_PAIRS, load_nli_model
+    from tests.tiny_models import build_tiny_nli
+
+    checkpoint = build_tiny_nli(
+        tmp_path / "nli", "bert", [line for a in articles for line in a.splitlines()]
+    )
+    monkeypatch.setenv("NEWSUM_MODEL", "none")
+    monkeypatch.setenv("NEWSUM_NLI_MODEL", str(checkpoint))
+    source = write_lines(tmp_path / "in.jsonl", corpus(articles[:2], 2))
+    output = tmp_path / "out.jsonl"
+    assert main(["batch", str(source), str(output), "--methods", "textrank"]) == 0
+
+    judge = load_nli_model(str(checkpoint))
+    rows = rows_of(output)
+    assert len(rows) == 2
+    for row, text in zip(rows, articles[:2], strict=True):
+        summary = row["result"]["summaries"]["textrank"]
+        sentences = [s["text"] for s in summary["sentences"]]
+        expected = judge.judge(
+            read_article(text),
+            sentences,
+            max_pairs=DEFAULT_MAX_PAIRS,
+            batch_size=DEFAULT_BATCH_SIZE,
+        )
+        assert summary["nli"] == {
+            "mean": pytest.approx(expected.mean, abs=1e-5),
+            "min": pytest.approx(expected.min, abs=1e-5),
+            "pairs": expected.pairs,
+            "capped": expected.capped,
+        }
+        for sentence, verdict in zip(summary["sentences"], expected.sentences, strict=True):
+            assert sentence["nli"]["score"] == pytest.approx(verdict.score, abs=1e-5)
+            assert sentence["nli"]["evidence"] == {
+                "start_sentence": verdict.start_sentence,
+                "end_sentence": verdict.end_sentence,
+            }
