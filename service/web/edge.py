@@ -44,6 +44,10 @@ from newsum.service.contract.errors import error_body, status_of
 from newsum.service.runtime.metrics import Metrics
 
 access_log = logging.getLogger("newsum.access")
+# A connection's logger once it is refused: uvicorn's own lines about it would say less.
+# Made outside logging's registry, so no logging configuration turns it back on.
+_QUIET = logging.Logger("newsum.edge.refused")
+_QUIET.disabled = True
 # "\r\n\r\n" ends a head; three bytes of one chunk may end it with the next one's first.
 _HEAD_END = b"\r\n\r\n"
 
@@ -139,6 +143,11 @@ class _Guarded(HttpToolsProtocol):
     def on_header(self, name: bytes, value: bytes) -> None:
         self._header_count += 1
         if self._header_count > self.limits.max_headers:
+            limit = self.limits.max_headers
+            self._refuse("headers_too_large", f"requests may have at most {limit} headers")
+            # Raised to stop the parser, which uvicorn then logs as "Invalid HTTP request
+            # received" before its 400: this refusal is answered and logged already.
+            self.logger = _QUIET
             raise _TooManyHeaders
         super().on_header(name, value)
 
@@ -154,14 +163,9 @@ class _Guarded(HttpToolsProtocol):
         self._line_complete, self._header_count = False, 0
 
     def send_400_response(self, msg: str) -> None:
-        # uvicorn answers any parser error with this; a callback's refusal is a 431.
-        if self._header_count > self.limits.max_headers:
-            self._refuse(
-                "headers_too_large",
-                f"requests may have at most {self.limits.max_headers} headers",
-            )
-            return
-        super().send_400_response(msg)
+        # uvicorn answers any parser error with this; a refusal of ours has been answered.
+        if self._refusal is None:
+            super().send_400_response(msg)
 
     # The bounds
 
