@@ -6,6 +6,8 @@
 #   docker build --build-arg MODELS=csebuetnlp/mT5_multilingual_XLSum -t newsum .
 # int8 (faster, lossy; see the README): docker build --build-arg COMPUTE_TYPE=int8 -t newsum .
 # torch, the reference: docker build --build-arg BACKEND=torch -t newsum .
+# With the NLI faithfulness judge (off by default; docs/attribution.md):
+#   docker build --build-arg NLI_MODEL=MoritzLaurer/DeBERTa-v3-base-mnli-fever-anli -t newsum .
 FROM python:3.11-slim-bookworm
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
@@ -44,12 +46,20 @@ RUN NEWSUM_MODEL="${MODEL}" NEWSUM_MODELS="${MODELS}" \
     newsum fetch-model --backend "${BACKEND}" --compute-type "${COMPUTE_TYPE}" \
     && chown -R newsum:newsum /opt/newsum/hf
 
+ARG NLI_MODEL=none
+# The NLI judge, when one is named: downloaded into HF_HOME, its labels checked, a probe judged.
+RUN if [ "${NLI_MODEL}" != "none" ]; then \
+        NEWSUM_NLI_MODEL="${NLI_MODEL}" newsum fetch-model --nli \
+        && chown -R newsum:newsum /opt/newsum/hf; \
+    fi
+
 # The image carries its models: one that cannot be loaded stops `newsum serve` at start
 # (status 1, one line saying which and why) rather than serving without it.
 ENV NEWSUM_MODEL=${MODEL} \
     NEWSUM_MODELS=${MODELS} \
     NEWSUM_BACKEND=${BACKEND} \
     NEWSUM_COMPUTE_TYPE=${COMPUTE_TYPE} \
+    NEWSUM_NLI_MODEL=${NLI_MODEL} \
     NEWSUM_REQUIRE_MODEL=true \
     NEWSUM_HOST=0.0.0.0 \
     NEWSUM_PORT=8000 \

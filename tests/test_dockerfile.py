@@ -65,6 +65,17 @@ def test_the_image_bakes_every_model_it_is_built_with_and_serves_them_all() -> N
     assert "NEWSUM_MODELS=${MODELS}" in environment
 
 
+def test_the_image_bakes_the_nli_judge_it_is_built_with_and_serves_it() -> None:
+    """NLI_MODEL (off by default) is fetched with --nli, and the container judges with it."""
+    assert "ARG NLI_MODEL=none" in DOCKERFILE
+    judge = DOCKERFILE.split("ARG NLI_MODEL=none", 1)[1]
+    fetch = judge.split("ENV", 1)[0]
+    assert 'NEWSUM_NLI_MODEL="${NLI_MODEL}" newsum fetch-model --nli' in fetch
+    assert "chown -R newsum:newsum /opt/newsum/hf" in fetch
+    environment = judge.split("ENV", 1)[1].split("USER", 1)[0]
+    assert "NEWSUM_NLI_MODEL=${NLI_MODEL}" in environment
+
+
 def _copied() -> dict[str, str]:
     """Each path the Dockerfile COPYs from the build context, with where it goes."""
     copied: dict[str, str] = {}
