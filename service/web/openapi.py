@@ -16,6 +16,8 @@ from newsum.service.settings import Settings
 
 _ERROR_TEXT = {
     401: "unauthorized: API keys are configured and the request has none or a wrong one",
+    408: "request_timeout: the body did not arrive whole within NEWSUM_READ_TIMEOUT_S (or "
+    "stopped arriving as the server shut down); the connection is then closed",
     413: "payload_too_large: body over NEWSUM_MAX_BODY_BYTES (refused before it is read)",
     415: "unsupported_media_type: a content type this endpoint does not take",
     422: "invalid_request / empty_input / invalid_unicode / input_too_long / "

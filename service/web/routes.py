@@ -159,7 +159,7 @@ def _abstractive_info(engine: AbstractiveEngine, settings: Settings) -> ModelInf
 @router.post(
     "/v1/summarize",
     response_model=SummarizeResponse,
-    responses=error_responses(401, 413, 415, 422, 429, 503, 504) | event_stream(),
+    responses=error_responses(401, 408, 413, 415, 422, 429, 503, 504) | event_stream(),
     openapi_extra=summarize_body(
         SummarizeRequest.model_json_schema()["properties"], bodies.PLAIN_TEXT_PARAMETERS
     ),
@@ -181,7 +181,7 @@ async def summarize_article(request: Request) -> Response:
 
 @router.post(
     "/v1/summarize/batch",
-    responses=error_responses(401, 413, 415, 422, 429),
+    responses=error_responses(401, 408, 413, 415, 422, 429),
     openapi_extra=batch_body(),
 )
 async def summarize_batch(request: Request) -> StreamingResponse:
@@ -207,7 +207,7 @@ async def summarize_batch(request: Request) -> StreamingResponse:
 @router.post(
     "/v1/attribute",
     response_model=AttributeResponse,
-    responses=error_responses(401, 413, 415, 422, 429, 503, 504),
+    responses=error_responses(401, 408, 413, 415, 422, 429, 503, 504),
     openapi_extra=json_body("AttributeRequest"),
 )
 async def attribute(request: Request) -> Response:
