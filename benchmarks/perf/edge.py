@@ -81,17 +81,22 @@ _OPTIONS = ("wait_cap_s", "shutdown_grace_s", "slow_clients", "slow_seconds", "p
 Row = dict[str, Any]
 
 
+def add_attack_options(parser: argparse.ArgumentParser, big_header_mb: str) -> None:
+    """The options the cases read (edge.py's own, and server_throughput.py's attacks)."""
+    parser.add_argument("--big-header-mb", default=big_header_mb, help="case 3's sizes, MB")
+    parser.add_argument("--wait-cap-s", type=float, default=75)
+    parser.add_argument("--probe-timeout-s", type=float, default=10)
+    parser.add_argument("--slow-clients", type=int, default=200)
+    parser.add_argument("--slow-seconds", type=float, default=20)
+    parser.add_argument("--env", action="append", default=[], metavar="KEY=VALUE")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--checkout", type=Path, default=CHECKOUT)
     parser.add_argument("--cases", default=",".join(CASES))
-    parser.add_argument("--big-header-mb", default="20,200", help="case 3's sizes, MB")
-    parser.add_argument("--wait-cap-s", type=float, default=75)
+    add_attack_options(parser, big_header_mb="20,200")
     parser.add_argument("--shutdown-grace-s", type=float, default=10)
-    parser.add_argument("--slow-clients", type=int, default=200)
-    parser.add_argument("--slow-seconds", type=float, default=20)
-    parser.add_argument("--probe-timeout-s", type=float, default=10)
-    parser.add_argument("--env", action="append", default=[], metavar="KEY=VALUE")
     parser.add_argument("--out", type=Path, default=RESULTS / "edge")
     args = parser.parse_args(argv)
     cases = [case.strip() for case in args.cases.split(",") if case.strip()]

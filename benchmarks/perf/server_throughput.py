@@ -39,7 +39,7 @@ from pathlib import Path
 from typing import Any
 
 from newsum.benchmarks.output import CHECKOUT, RESULTS, SHARED, publish
-from newsum.benchmarks.perf.edge import CASES, Row, Run
+from newsum.benchmarks.perf.edge import CASES, Row, Run, add_attack_options
 from newsum.benchmarks.perf.edge_server import Checkout, EdgeServer, parse_settings
 
 SAMPLE = SHARED / "data" / "sample_article.txt"
@@ -87,12 +87,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--extra-site", default="/tmp/edgevenv/lib/python3.11/site-packages")
     parser.add_argument("--attack-cases", default="1,2,3", help="edge.py's cases; '' for none")
-    parser.add_argument("--big-header-mb", default="20", help="case 3's sizes, MB")
-    parser.add_argument("--wait-cap-s", type=float, default=75)
-    parser.add_argument("--probe-timeout-s", type=float, default=10)
-    parser.add_argument("--slow-clients", type=int, default=200)
-    parser.add_argument("--slow-seconds", type=float, default=20)
-    parser.add_argument("--env", action="append", default=[], metavar="KEY=VALUE")
+    add_attack_options(parser, big_header_mb="20")
     parser.add_argument("--out", type=Path, default=RESULTS / "server_throughput")
     args = parser.parse_args(argv)
     attacked = [case.strip() for case in args.attack_cases.split(",") if case.strip()]
