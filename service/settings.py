@@ -314,6 +314,11 @@ class Settings(BaseSettings):
         return value
 
     @property
+    def nli_configured(self) -> bool:
+        """Whether NEWSUM_NLI_MODEL names a judge (service.runtime.nli)."""
+        return self.nli_model.strip().lower() != MODEL_OFF
+
+    @property
     def abstractive_models(self) -> list[str]:
         """Every configured abstractive model, in routing order: the default first."""
         default = [] if self.model.strip().lower() == MODEL_OFF else [self.model]

@@ -186,8 +186,7 @@ def run_one(
     except NewsumError as error:
         return {"system": system.name, "id": record["id"], "error": error.code}
     latency_ms = (time.perf_counter() - started) * 1000
-    row = score_row(system.name, record, article, output.text, output.sources, latency_ms)
-    return row | {"nli": judged_mean(judge, article, output.text, output.sources)}
+    return score_row(system.name, record, article, output.text, output.sources, latency_ms, judge)
 
 
 @dataclass(frozen=True)
@@ -205,7 +204,11 @@ def score_row(
     summary: str,
     sources: tuple[int, ...] | None,
     latency_ms: float | None,
+    judge: NliJudging | None = None,
+    nli: float | None = None,
 ) -> dict[str, Any]:
+    """One summary's row: ROUGE, the lead comparison, support, and the NLI score (`nli`,
+    when the summary came with one, else `judge`'s; None without either)."""
     support: list[float] | None = None
     sentences: Sequence[SummarySentence]
     if sources is None:
@@ -225,6 +228,7 @@ def score_row(
         "rouge": reference_scores(summary, record["references"], article.language),
         **lead_scores(article, summary, sentences),
         "support": support,
+        "nli": nli if nli is not None else judged_mean(judge, article, summary, sources),
         "latency_ms": latency_ms,
     }
 
@@ -294,8 +298,7 @@ def published_rows(
         if record is None or (name, row["id"]) in done or not row.get("summary", "").strip():
             continue
         article = read_article(record[TEXT])
-        scored = score_row(name, record, article, row["summary"], None, None)
-        yield scored | {"nli": judged_mean(judge, article, row["summary"], None)}
+        yield score_row(name, record, article, row["summary"], None, None, judge)
 
 
 def batch_rows(
@@ -340,19 +343,14 @@ def _service_rows(
     textrank = answer["summaries"].get("textrank")
     if textrank and textrank["status"] == "ok":
         sources = tuple(s["source_sentences"][0] for s in textrank["sentences"])
-        row = score_row(f"{name} textrank", record, article, textrank["text"], sources, latency_ms)
-        nli = _answered_nli(textrank)
-        if nli is None:
-            nli = judged_mean(judge, article, textrank["text"], sources)
-        rows.append(row | {"nli": nli})
+        system = f"{name} textrank"
+        rows.append(score_row(system, record, article, textrank["text"], sources, latency_ms,
+                              judge, _answered_nli(textrank)))  # fmt: skip
     abstractive = answer["summaries"].get("abstractive")
     system = f"{name} abstractive"
     if abstractive and abstractive["status"] == "ok":
-        row = score_row(system, record, article, abstractive["text"], None, latency_ms)
-        nli = _answered_nli(abstractive)
-        if nli is None:
-            nli = judged_mean(judge, article, abstractive["text"], None)
-        rows.append(row | {"nli": nli})
+        rows.append(score_row(system, record, article, abstractive["text"], None, latency_ms,
+                              judge, _answered_nli(abstractive)))  # fmt: skip
     elif abstractive and abstractive["status"] == "unavailable":
         rows.append({"system": system, "id": record["id"], "unavailable": abstractive["reason"]})
     elif abstractive:  # "error": the model failed on this article

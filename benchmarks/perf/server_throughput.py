@@ -40,7 +40,7 @@ from typing import Any
 
 from newsum.benchmarks.output import CHECKOUT, RESULTS, SHARED, publish
 from newsum.benchmarks.perf.edge import CASES, Row, Run, add_attack_options
-from newsum.benchmarks.perf.edge_server import Checkout, EdgeServer, parse_settings
+from newsum.benchmarks.perf.edge_server import SERVE, Checkout, EdgeServer, parse_settings
 
 SAMPLE = SHARED / "data" / "sample_article.txt"
 SETTINGS = {"NEWSUM_LOG_LEVEL": "warning"}
@@ -139,7 +139,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def _argv(name: str) -> tuple[str, ...]:
     if name == "serve":
-        return ("-m", "newsum", "serve")
+        return SERVE
     kind, http = _KINDS.get(name, ("uvicorn", name))
     return ("-c", _LAUNCHER, kind, http)
 

@@ -51,8 +51,7 @@ def fetch_model(args: argparse.Namespace, settings: Settings) -> int:
     logging.basicConfig(format="%(message)s")  # others' (the HTTP client's) at warning
     logging.getLogger("newsum").setLevel(logging.INFO)
     if args.nli:
-        configured = settings.nli_model.strip().lower() != "none"
-        names = args.model or ([settings.nli_model] if configured else [])
+        names = args.model or ([settings.nli_model] if settings.nli_configured else [])
         unset, fetch = "NEWSUM_NLI_MODEL is none", _fetch_judge
     else:
         names = args.model or settings.abstractive_models

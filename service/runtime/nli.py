@@ -19,7 +19,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from newsum.models.abstractive.cancel import Cancellation
-from newsum.models.abstractive.checkpoint import MODEL_OFF
 from newsum.models.article import read_article
 from newsum.models.errors import Cancelled, DeadlineExceeded, ModelUnavailable, NewsumError
 from newsum.models.nli import NliLabelsRefused, load_nli_model
@@ -42,10 +41,6 @@ NliOwner = Owner[NliJob, Verdict | None]
 _WARM_UP_TEXT = "The minister arrived in Baghdad on Friday. Officials welcomed him."
 
 
-def nli_configured(settings: Settings) -> bool:
-    return settings.nli_model.strip().lower() != MODEL_OFF
-
-
 def open_nli(settings: Settings) -> NliJudging | str | None:
     """The judge with the settings' bounds; why it cannot load (fetch it, fix its files);
     None when off.
@@ -53,7 +48,7 @@ def open_nli(settings: Settings) -> NliJudging | str | None:
     Raises NliLabelsRefused for a checkpoint that is not an NLI classifier: a
     configuration mistake that `newsum serve` refuses before it starts (exit 2).
     """
-    if not nli_configured(settings):
+    if not settings.nli_configured:
         return None
     started = time.perf_counter()
     try:

@@ -20,7 +20,6 @@ from typing import Literal
 from newsum.models.abstractive.checkpoint import MODEL_OFF
 from newsum.models.errors import ModelUnavailable
 from newsum.models.nli.support import NliJudging
-from newsum.service.runtime.nli import nli_configured
 from newsum.service.runtime.state import ServiceState
 from newsum.service.settings import Settings
 
@@ -91,7 +90,7 @@ def engine_readiness(settings: Settings, state: ServiceState) -> list[EngineRead
 
 def _nli(settings: Settings, state: ServiceState) -> list[EngineReadiness]:
     judging = state.engines.nli
-    if judging is None and not (state.from_settings and nli_configured(settings)):
+    if judging is None and not (state.from_settings and settings.nli_configured):
         return []
     name = judging.model.name if isinstance(judging, NliJudging) else settings.nli_model
     if state.loading:
@@ -152,7 +151,7 @@ def unfetched_models(settings: Settings) -> list[str]:
 
     lines = []
     named: list[tuple[EngineKind, str]] = [("abstractive", n) for n in settings.abstractive_models]
-    if nli_configured(settings):
+    if settings.nli_configured:
         named.append(("nli", settings.nli_model))
     for kind, name in named:
         try:
@@ -165,7 +164,7 @@ def unfetched_models(settings: Settings) -> list[str]:
 def refused_nli_labels(settings: Settings) -> str | None:
     """Why the configured NLI checkpoint is not an NLI classifier (its labels), read from its
     config.json alone; None when it is one, or its files are not there (that is said later)."""
-    if not nli_configured(settings):
+    if not settings.nli_configured:
         return None
     from newsum.models.abstractive.checkpoint import resolve
     from newsum.models.nli.labels import NliLabelsRefused, read_labels

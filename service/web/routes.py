@@ -35,7 +35,6 @@ from newsum.service.contract.schemas import (
     SummarizeResponse,
 )
 from newsum.service.runtime import pipeline, readiness
-from newsum.service.runtime.nli import nli_configured
 from newsum.service.runtime.state import Engines, ServiceState
 from newsum.service.settings import Settings
 from newsum.service.web import bodies, stream
@@ -126,7 +125,7 @@ def _judges(state: ServiceState, settings: Settings) -> list[JudgeInfo]:
                 **bounds,
             )
         ]
-    if judging is None and not nli_configured(settings):
+    if judging is None and not settings.nli_configured:
         return []
     reason = judging if isinstance(judging, str) else "the NLI judge is loading"
     return [
